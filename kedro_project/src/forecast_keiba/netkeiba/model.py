@@ -18,9 +18,7 @@ Direction = Literal["right", "left", "straight", "right_outer", "left_outer", "r
 Weather = Literal["sunny", "cloudy", "rainy", "light_rain", "snowy", "light_snow"]
 Going = Literal["good", "slightly_heavy", "heavy", "bad"]
 Sex = Literal["colt", "filly", "gelding"]
-FinishStatus = Literal[
-    "finished", "scratched", "pulled_up", "excluded", "disqualified", "demoted"
-]
+FinishStatus = Literal["finished", "scratched", "pulled_up", "excluded", "disqualified", "demoted"]
 BetType = Literal[
     "win",
     "place",

@@ -19,7 +19,8 @@ SEX = {"牡": "colt", "牝": "filly", "セ": "gelding"}
 FINISH_STATUS = {"中": "pulled_up", "取": "scratched", "除": "excluded", "失": "disqualified"}
 BET_TYPE = {"単勝": "win", "複勝": "place", "枠連": "bracket_quinella", "馬連": "quinella",
             "ワイド": "quinella_place", "馬単": "exacta", "枠単": "bracket_exacta",
-            "三連複": "trio", "3連複": "trio", "三連単": "trifecta", "3連単": "trifecta"}  # fmt: skip
+            "三連複": "trio", "3連複": "trio", "三連単": "trifecta",
+            "3連単": "trifecta"}  # fmt: skip
 
 
 def label(table: dict[str, str], code: str) -> str:
