@@ -1,0 +1,23 @@
+"""Kedro → Prefect bridge: every Kedro node a Prefect task.
+
+Generic over Kedro 1.x projects. Entry points: :func:`kedro_flow` (a Prefect
+flow taking ``kedro run``'s arguments), :func:`pipeline_flow` (a flow bound to
+one pipeline, for deployments), :func:`plan_pipeline` (the dry-run plan) and
+the ``keiba-flow`` CLI. See docs/architecture.md.
+"""
+
+import os
+
+# This tool must never phone home, whatever project it runs.
+for _name, _value in {
+    "DO_NOT_TRACK": "1",
+    "KEDRO_DISABLE_TELEMETRY": "true",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "MLFLOW_DISABLE_TELEMETRY": "true",
+}.items():
+    os.environ.setdefault(_name, _value)
+
+from flows.flow import kedro_flow, pipeline_flow, plan_pipeline  # noqa: E402
+from flows.runner import PrefectRunner  # noqa: E402
+
+__all__ = ["PrefectRunner", "kedro_flow", "pipeline_flow", "plan_pipeline"]

@@ -1,0 +1,145 @@
+"""Fingerprints of Kedro datasets: what a cache key knows about data.
+
+A fingerprint changes exactly when a dataset's content does. Versioned
+datasets are identified by the version they would load; file datasets by a
+hash of their bytes (a folder: of every file in it, by relative path). Hashing
+gigabytes on every run would make caching pointless, so file hashes are
+memoised on (path, size, mtime): git's trick, and as safe as git's.
+Datasets that do not persist (MemoryDataset) have no fingerprint: their
+producer's cache key stands in for them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from kedro.io import AbstractVersionedDataset, MemoryDataset
+
+MISSING = "missing"
+_CHUNK = 1 << 20
+
+
+class FingerprintMemo:
+    """Remembers file hashes by (size, mtime_ns), persisted as one JSON file."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._entries: dict[str, list[Any]] = {}
+        self._dirty = False
+        if path and path.exists():
+            try:
+                self._entries = json.loads(path.read_text())
+            except (OSError, ValueError):
+                self._entries = {}  # a damaged memo only costs re-hashing
+
+    def file_hash(self, path: Path) -> str:
+        stat = path.stat()
+        key = str(path)
+        with self._lock:
+            known = self._entries.get(key)
+            if known and known[0] == stat.st_size and known[1] == stat.st_mtime_ns:
+                return str(known[2])
+        digest = _hash_file(path)
+        with self._lock:
+            self._entries[key] = [stat.st_size, stat.st_mtime_ns, digest]
+            self._dirty = True
+        return digest
+
+    def save(self) -> None:
+        if not (self.path and self._dirty):
+            return
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+            tmp.write_text(json.dumps(self._entries))
+            os.replace(tmp, self.path)
+            self._dirty = False
+
+
+def dataset_locations(catalog: Any) -> dict[str, str]:
+    """The file or folder each catalog dataset persists to (absolute paths).
+
+    Read from the catalog's public ``to_config()``: Kedro has already made
+    relative paths absolute against the project, so every process agrees.
+    """
+    configs = catalog.to_config()[0]
+    locations = {}
+    for name, config in configs.items():
+        for key in ("filepath", "path"):
+            if isinstance(config, dict) and config.get(key):
+                locations[name] = str(config[key])
+                break
+    return locations
+
+
+def is_persisted(dataset: Any) -> bool:
+    return not isinstance(dataset, MemoryDataset) and dataset is not None
+
+
+def fingerprint(dataset: Any, location: str | None, memo: FingerprintMemo) -> str | None:
+    """The dataset's content identity; ``None`` for in-memory datasets."""
+    if not is_persisted(dataset):
+        return None
+    if isinstance(dataset, AbstractVersionedDataset):
+        try:
+            version = dataset.resolve_load_version()  # None when not versioned
+        except Exception:  # versioned, but no version saved yet
+            return MISSING
+        if version is not None:
+            return f"version:{version}"
+    if location is None:
+        # No file to look at (a database table, an API): only existence is knowable.
+        try:
+            return "exists" if dataset.exists() else MISSING
+        except Exception:
+            return MISSING
+    return path_fingerprint(location, memo)
+
+
+def path_fingerprint(location: str, memo: FingerprintMemo) -> str:
+    """Content hash of a local file or folder; size+mtime+etag for remote URLs."""
+    if "://" in location and not location.startswith("file://"):
+        return _remote_fingerprint(location)
+    path = Path(location.removeprefix("file://"))
+    if path.is_file():
+        return "sha256:" + memo.file_hash(path)
+    if path.is_dir():
+        digest = hashlib.sha256()
+        for file in sorted(p for p in path.rglob("*") if p.is_file()):
+            digest.update(str(file.relative_to(path)).encode())
+            digest.update(memo.file_hash(file).encode())
+        return "sha256:" + digest.hexdigest()
+    return MISSING
+
+
+def _remote_fingerprint(location: str) -> str:
+    import fsspec  # only for remote catalogs (s3://, gcs://...)
+
+    fs, _, paths = fsspec.get_fs_token_paths(location)
+    try:
+        infos = (
+            fs.find(paths[0], detail=True) if fs.isdir(paths[0]) else {paths[0]: fs.info(paths[0])}
+        )
+    except FileNotFoundError:
+        return MISSING
+    if not infos:
+        return MISSING
+    stable = {
+        name: [info.get("size"), info.get("ETag") or info.get("etag"), str(info.get("mtime"))]
+        for name, info in sorted(infos.items())
+    }
+    return "remote:" + hashlib.sha256(json.dumps(stable, sort_keys=True).encode()).hexdigest()
+
+
+def _hash_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -1,0 +1,191 @@
+"""Kedro pipelines as Prefect flows.
+
+:func:`kedro_flow` runs any registered pipeline of any Kedro 1.x project with
+the same arguments as ``kedro run``; :func:`pipeline_flow` makes a flow bound
+to one pipeline, to use as a deployment entrypoint. Both open a Kedro session
+per flow run and hand node execution to :class:`~flows.runner.PrefectRunner`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from kedro.config import MissingConfigException
+from kedro.framework.session import KedroSession
+from kedro.framework.startup import bootstrap_project
+from kedro.pipeline import Pipeline
+from prefect import Flow, flow
+from prefect.logging.handlers import APILogHandler
+
+from flows.config import CONFIG_KEY, CONFIG_PATTERNS, OrchestrationConfig
+from flows.plan import Plan, build_plan
+from flows.runner import PrefectRunner
+
+PROJECT_ENV = "KEDRO_PROJECT_PATH"
+STATE_DIRNAME = ".kedro_prefect"
+
+
+def find_project(project_path: str | os.PathLike[str] | None = None) -> Path:
+    """The Kedro project to run: the argument, ``$KEDRO_PROJECT_PATH``, or the
+    nearest folder upwards from the working directory with ``[tool.kedro]``."""
+    candidate = project_path or os.environ.get(PROJECT_ENV)
+    if candidate:
+        path = Path(candidate).resolve()
+        if not _is_kedro_project(path):
+            raise FileNotFoundError(f"{path} is not a Kedro project (no [tool.kedro] in pyproject)")
+        return path
+    for path in [Path.cwd(), *Path.cwd().parents]:
+        if _is_kedro_project(path):
+            return path
+    raise FileNotFoundError(
+        f"no Kedro project found from {Path.cwd()} upwards; pass project_path or set {PROJECT_ENV}"
+    )
+
+
+def _is_kedro_project(path: Path) -> bool:
+    pyproject = path / "pyproject.toml"
+    if not pyproject.is_file():
+        return False
+    with pyproject.open("rb") as handle:
+        return "kedro" in tomllib.load(handle).get("tool", {})
+
+
+def load_orchestration_config(context: Any) -> OrchestrationConfig:
+    """``prefect.yml`` from the session's config loader (so ``--env`` and
+    ``conf/local`` override it like any Kedro config); absent means defaults."""
+    loader = context.config_loader
+    loader.config_patterns.setdefault(CONFIG_KEY, CONFIG_PATTERNS)
+    try:
+        raw = loader[CONFIG_KEY]
+    except (MissingConfigException, KeyError):
+        raw = {}
+    return OrchestrationConfig.from_mapping(raw)
+
+
+def state_dir(project: Path, config: OrchestrationConfig) -> Path:
+    return Path(config.cache_records_dir) if config.cache_records_dir else project / STATE_DIRNAME
+
+
+@contextmanager
+def prefect_logging(names: list[str]) -> Iterator[None]:
+    """Send these loggers' records to the Prefect API, so Kedro's and the
+    project's log lines show under the task run that emitted them."""
+    added = []
+    for name in dict.fromkeys(names):
+        logger = logging.getLogger(name)
+        if not any(isinstance(h, APILogHandler) for h in logger.handlers):
+            handler = APILogHandler()
+            logger.addHandler(handler)
+            added.append((logger, handler))
+    try:
+        yield
+    finally:
+        for logger, handler in added:
+            logger.removeHandler(handler)
+
+
+def filtered_pipeline(
+    pipelines: dict[str, Pipeline],
+    name: str,
+    *,
+    tags: list[str] | None = None,
+    node_names: list[str] | None = None,
+    from_nodes: list[str] | None = None,
+    to_nodes: list[str] | None = None,
+    namespaces: list[str] | None = None,
+) -> Pipeline:
+    """The pipeline ``kedro run`` would run for these filters (as KedroSession.run does)."""
+    if name not in pipelines:
+        known = ", ".join(sorted(pipelines))
+        raise ValueError(f"no pipeline named {name!r}; registered: {known}")
+    return pipelines[name].filter(
+        tags=tags,
+        from_nodes=from_nodes,
+        to_nodes=to_nodes,
+        node_names=node_names,
+        node_namespaces=namespaces,
+    )
+
+
+@flow(name="kedro", flow_run_name="kedro-{pipeline}", log_prints=True, validate_parameters=True)
+def kedro_flow(
+    pipeline: str = "__default__",
+    env: str | None = None,
+    params: dict[str, Any] | None = None,
+    tags: list[str] | None = None,
+    node_names: list[str] | None = None,
+    from_nodes: list[str] | None = None,
+    to_nodes: list[str] | None = None,
+    namespaces: list[str] | None = None,
+    refresh: bool | list[str] = False,
+    project_path: str | None = None,
+) -> dict[str, str]:
+    """Run a Kedro pipeline, one Prefect task per node.
+
+    Arguments mirror ``kedro run``: ``env`` (--env), ``params`` (--params),
+    ``tags``, ``node_names`` (--nodes), ``from_nodes``, ``to_nodes``,
+    ``namespaces``. ``refresh`` re-runs all (true) or the named nodes,
+    ignoring their cache. Returns each node's final state name.
+    """
+    project = find_project(project_path)
+    metadata = bootstrap_project(project)
+    with KedroSession.create(project_path=project, env=env, runtime_params=params) as session:
+        config = load_orchestration_config(session.load_context())
+        runner = PrefectRunner(
+            config,
+            pipeline_name=pipeline,
+            refresh=refresh,
+            state_dir=state_dir(project, config),
+        )
+        with prefect_logging(["kedro", metadata.package_name, "flows", *config.loggers]):
+            session.run(
+                pipeline_name=pipeline,
+                tags=tags,
+                node_names=node_names,
+                from_nodes=from_nodes,
+                to_nodes=to_nodes,
+                namespaces=namespaces,
+                runner=runner,
+            )
+    return {name: state.name for name, state in runner.states.items()}
+
+
+def pipeline_flow(pipeline: str, *, name: str | None = None) -> Flow[..., dict[str, str]]:
+    """A flow bound to one pipeline (a deployment entrypoint), named ``kedro-<pipeline>``."""
+    return kedro_flow.with_options(name=name or f"kedro-{pipeline.strip('_') or 'default'}")
+
+
+def plan_pipeline(
+    pipeline: str = "__default__",
+    *,
+    env: str | None = None,
+    params: dict[str, Any] | None = None,
+    refresh: bool | list[str] = False,
+    project_path: str | None = None,
+    **filters: Any,
+) -> Plan:
+    """The dry-run plan of a pipeline: what :func:`kedro_flow` would do now."""
+    from kedro.framework.project import pipelines
+    from prefect.results import get_result_store
+
+    project = find_project(project_path)
+    bootstrap_project(project)
+    with KedroSession.create(project_path=project, env=env, runtime_params=params) as session:
+        context = session.load_context()
+        config = load_orchestration_config(context)
+        selected = filtered_pipeline(dict(pipelines), pipeline, **filters)
+        return build_plan(
+            selected,
+            context.catalog,
+            config,
+            pipeline_name=pipeline,
+            refresh=refresh,
+            state_dir=state_dir(project, config),
+            result_exists=get_result_store().exists,
+        )

@@ -1,0 +1,123 @@
+"""One Kedro node as one Prefect task.
+
+The task body is Kedro's own :class:`kedro.runner.Task`, which loads inputs
+from the catalog, fires every node and dataset hook, runs the node and saves
+its outputs: the bridge adds orchestration around Kedro, never a second way of
+running a node. Prefect options (retries, timeout, cache policy, tags, assets)
+come from the plan.
+
+The live Kedro objects (catalog, hook manager) cannot be task parameters: they
+are neither hashable nor serialisable. A run registers them under its run id
+in :data:`RUNS` and tasks receive only ``(run_id, node_name)``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from kedro.pipeline import Node
+from kedro.runner import Task as KedroTask
+from prefect import Task
+from prefect.assets import Asset
+from prefect.cache_policies import NO_CACHE
+from prefect.tasks import MaterializingTask
+from prefect.transactions import get_transaction
+
+from flows.cache import NodeResult
+from flows.plan import PlannedNode
+
+
+@dataclass
+class RunContext:
+    """Everything a node task needs from the Kedro session of its run."""
+
+    catalog: Any
+    hook_manager: Any
+    run_id: str | None
+    nodes: dict[str, Node]
+    planned: dict[str, PlannedNode]
+    rows: dict[str, int] = field(default_factory=dict)
+    durations: dict[str, float] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+RUNS: dict[str, RunContext] = {}
+
+
+def run_node(run_key: str, node_name: str) -> dict[str, Any]:
+    """Execute one node of a registered run (the body of every node task)."""
+    context = RUNS[run_key]
+    node = context.nodes[node_name]
+    started = time.perf_counter()
+    KedroTask(
+        node=node,
+        catalog=context.catalog,
+        is_async=False,
+        hook_manager=context.hook_manager,
+        run_id=context.run_id,
+    ).execute()
+    duration = time.perf_counter() - started
+    planned = context.planned[node_name]
+    outputs: dict[str, str | None] = {}
+    if planned.cache_policy is not None:
+        planned.cache_policy.record_success()
+        outputs = dict(planned.cache_policy.output_fingerprints())
+    with context.lock:
+        context.durations[node_name] = duration
+        rows = {name: context.rows[name] for name in node.outputs if name in context.rows}
+    transaction = get_transaction()
+    return NodeResult(
+        node=node_name,
+        outputs=outputs,
+        rows=rows,
+        duration_s=round(duration, 3),
+    ).to_dict() | {"cache_key": transaction.key if transaction else None}
+
+
+def asset_key(location: str) -> str:
+    """A Prefect asset key for a dataset location (a URI; local paths as file://)."""
+    return location if "://" in location else f"file://{location}"
+
+
+def make_node_task(planned: PlannedNode, pipeline_name: str, run_key: str) -> Task:
+    """The Prefect task for one planned node, configured from the plan."""
+    node, settings = planned.node, planned.settings
+    tags = {f"pipeline:{pipeline_name}", *node.tags}
+    if node.namespace:
+        tags.add(f"namespace:{node.namespace}")
+    if settings.infra:
+        tags.add(f"infra:{settings.infra}")
+    options: dict[str, Any] = {
+        "name": node.name,
+        "task_run_name": node.name,
+        "tags": sorted(tags),
+        "retries": settings.retries,
+        "retry_delay_seconds": settings.retry_delay_seconds,
+        "retry_jitter_factor": settings.retry_jitter_factor,
+        "timeout_seconds": settings.timeout_seconds,
+        "log_prints": True,
+    }
+    policy = planned.cache_policy
+    if policy is None:
+        options["cache_policy"] = NO_CACHE
+        options["persist_result"] = False
+    else:
+        options["cache_policy"] = policy
+        options["persist_result"] = True
+        options["refresh_cache"] = planned.refresh
+        if settings.cache_expiration_seconds:
+            options["cache_expiration"] = dt.timedelta(seconds=settings.cache_expiration_seconds)
+    if planned.inputs:
+        options["asset_deps"] = [Asset(key=asset_key(loc)) for _, loc in planned.inputs]
+    if planned.outputs:
+        return MaterializingTask(
+            fn=run_node,
+            assets=[Asset(key=asset_key(loc)) for _, loc in planned.outputs],
+            materialized_by="kedro",
+            **options,
+        )
+    return Task(fn=run_node, **options)

@@ -1,0 +1,275 @@
+"""The dry-run plan: what a run will do, node by node, before it does it.
+
+Built from the filtered Kedro pipeline and the catalog, the plan fixes each
+node's wave (topological layer), Prefect settings, infra class, cache policy
+and cache prediction (hit, miss or excluded). The runner executes exactly this
+plan; ``keiba-flow plan`` prints it; every flow run attaches it as an artifact.
+It is also where misconfiguration fails early: unknown infra classes, and
+in-memory datasets that would have to cross a process or machine boundary.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from kedro.io import MemoryDataset
+from kedro.pipeline import Node, Pipeline
+
+from flows.cache import KedroNodeCachePolicy, code_fingerprint, stable_hash
+from flows.config import OrchestrationConfig, ResolvedSettings
+from flows.fingerprint import FingerprintMemo, dataset_locations
+
+CachePrediction = Literal["hit", "miss", "excluded"]
+
+
+class PlanError(ValueError):
+    """The pipeline cannot run as configured; the message says which node or dataset."""
+
+
+@dataclass(frozen=True)
+class PlannedNode:
+    node: Node
+    wave: int
+    settings: ResolvedSettings
+    upstream: tuple[str, ...]
+    # (dataset, absolute location) of the persisted datasets it reads and writes.
+    inputs: tuple[tuple[str, str], ...]
+    outputs: tuple[tuple[str, str], ...]
+    cache_policy: KedroNodeCachePolicy | None
+    prediction: CachePrediction
+    refresh: bool
+    note: str = ""  # why a node is excluded from caching
+
+    @property
+    def name(self) -> str:
+        return self.node.name
+
+
+@dataclass(frozen=True)
+class Plan:
+    pipeline_name: str
+    waves: tuple[tuple[PlannedNode, ...], ...]
+    infra: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def nodes(self) -> list[PlannedNode]:
+        return [planned for wave in self.waves for planned in wave]
+
+    def __getitem__(self, name: str) -> PlannedNode:
+        for planned in self.nodes:
+            if planned.name == name:
+                return planned
+        raise KeyError(name)
+
+    @property
+    def predictions(self) -> dict[str, CachePrediction]:
+        return {p.name: p.prediction for p in self.nodes}
+
+    def summary(self) -> str:
+        counts = {k: list(self.predictions.values()).count(k) for k in ("hit", "miss", "excluded")}
+        return (
+            f"{len(self.nodes)} node(s) in {len(self.waves)} wave(s); cache: "
+            f"{counts['hit']} hit, {counts['miss']} miss, {counts['excluded']} excluded"
+        )
+
+    def to_text(self) -> str:
+        lines = [f"Plan for pipeline {self.pipeline_name!r}: {self.summary()}"]
+        for number, wave in enumerate(self.waves, start=1):
+            lines.append(f"  wave {number}:")
+            for p in wave:
+                refresh = ", refresh" if p.refresh else ""
+                note = f"  ({p.note})" if p.note else ""
+                lines.append(
+                    f"    - {p.name}  [cache: {p.prediction}{refresh}] retries={p.settings.retries}"
+                    f" infra={p.settings.infra or '-'}{note}"
+                )
+        return "\n".join(lines)
+
+    def to_markdown(self) -> str:
+        rows = [
+            f"| {n} | `{p.name}` | {p.prediction}{' (refresh)' if p.refresh else ''}"
+            f"{f' ({p.note})' if p.note else ''} | "
+            f"{p.settings.retries} | {p.settings.infra or '-'} | "
+            f"{', '.join(sorted(p.node.tags)) or '-'} |"
+            for n, wave in enumerate(self.waves, start=1)
+            for p in wave
+        ]
+        return "\n".join(
+            [
+                f"# Plan: `{self.pipeline_name}`",
+                "",
+                self.summary(),
+                "",
+                "| wave | node | cache | retries | infra | tags |",
+                "|---|---|---|---|---|---|",
+                *rows,
+            ]
+        )
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "pipeline": self.pipeline_name,
+                "waves": [
+                    [
+                        {"node": p.name, "cache": p.prediction, "retries": p.settings.retries,
+                         "infra": p.settings.infra, "refresh": p.refresh}
+                        for p in wave
+                    ]
+                    for wave in self.waves
+                ],
+            },
+            indent=2,
+        )  # fmt: skip
+
+
+def build_plan(
+    pipeline: Pipeline,
+    catalog: Any,
+    config: OrchestrationConfig,
+    *,
+    pipeline_name: str = "__default__",
+    refresh: bool | Iterable[str] = False,
+    state_dir: Path,
+    result_exists: Any = None,
+) -> Plan:
+    """Plan ``pipeline`` (already filtered as Kedro filters it).
+
+    Predictions assume that upstream nodes which re-run reproduce the content
+    they wrote before (true of deterministic nodes); the run itself always
+    keys on the content it actually finds.
+
+    ``refresh`` forces re-running all (True) or the named nodes, ignoring
+    their cache. ``result_exists(key) -> bool`` tells whether Prefect holds a
+    cached result for a key; without it every cacheable node predicts "miss".
+    ``state_dir`` keeps validity records and the fingerprint memo.
+    """
+    refresh_names = _refresh_names(pipeline, refresh)
+    locations = dataset_locations(catalog)
+    memo = FingerprintMemo(state_dir / "fingerprints.json")
+    producers = {out: n for n in pipeline.nodes for out in n.outputs}
+    static_keys: dict[str, str] = {}
+    waves: list[tuple[PlannedNode, ...]] = []
+
+    for number, group in enumerate(pipeline.grouped_nodes):
+        planned_wave = []
+        for node in sorted(group, key=lambda n: n.name):
+            settings = config.for_node(node.name, node.namespace, node.tags)
+            upstream = tuple(sorted({producers[i].name for i in node.inputs if i in producers}))
+            static_keys[node.name] = stable_hash(
+                "kedro-node/v1",
+                node.name,
+                code_fingerprint(node.func),
+                _parameter_values(node, catalog),
+                {i: static_keys[producers[i].name] for i in node.inputs if i in producers},
+                sorted(node.outputs),
+            )
+            inputs = _persisted(node.inputs, catalog, locations)
+            outputs = _persisted(node.outputs, catalog, locations)
+            policy, prediction, note = None, "excluded", ""
+            in_memory = sorted(set(node.outputs) - {name for name, _ in outputs})
+            if not settings.cache_enabled:
+                note = "cache off in prefect.yml"
+            elif in_memory:
+                # A cache hit cannot restore data that was never persisted.
+                note = f"writes in-memory dataset(s) {', '.join(in_memory)}"
+            else:
+                policy = KedroNodeCachePolicy(
+                    node_name=node.name,
+                    static_key=static_keys[node.name],
+                    inputs=inputs,
+                    outputs=outputs,
+                    records_dir=str(state_dir / "validity"),
+                    memo_path=str(state_dir / "fingerprints.json"),
+                )
+                key = policy.content_key(memo)
+                hit = (
+                    node.name not in refresh_names
+                    and result_exists is not None
+                    and result_exists(key)
+                    and policy.is_valid(key, memo)
+                )
+                prediction = "hit" if hit else "miss"
+            planned_wave.append(
+                PlannedNode(
+                    node=node,
+                    wave=number,
+                    settings=settings,
+                    upstream=upstream,
+                    inputs=inputs,
+                    outputs=outputs,
+                    cache_policy=policy,
+                    prediction=prediction,  # type: ignore[arg-type]
+                    refresh=node.name in refresh_names,
+                    note=note,
+                )
+            )
+        waves.append(tuple(planned_wave))
+    memo.save()
+    plan = Plan(
+        pipeline_name=pipeline_name,
+        waves=tuple(waves),
+        infra={name: infra.model_dump(exclude_none=True) for name, infra in config.infra.items()},
+    )
+    _check_memory_boundaries(plan, catalog, config)
+    return plan
+
+
+def _refresh_names(pipeline: Pipeline, refresh: bool | Iterable[str]) -> set[str]:
+    names = {n.name for n in pipeline.nodes}
+    if refresh is True:
+        return names
+    if not refresh:
+        return set()
+    wanted = {refresh} if isinstance(refresh, str) else set(refresh)
+    unknown = wanted - names
+    if unknown:
+        raise PlanError(f"refresh: no node named {', '.join(sorted(unknown))} in this pipeline")
+    return wanted
+
+
+def _parameter_values(node: Node, catalog: Any) -> dict[str, Any]:
+    values = {}
+    for name in node.inputs:
+        if name == "parameters" or name.startswith("params:"):
+            values[name] = catalog.load(name)
+    return values
+
+
+def _persisted(
+    names: Iterable[str], catalog: Any, locations: dict[str, str]
+) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (name, locations[name])
+        for name in sorted(names)
+        if name in locations and not isinstance(catalog.get(name), MemoryDataset)
+    )
+
+
+def _check_memory_boundaries(plan: Plan, catalog: Any, config: OrchestrationConfig) -> None:
+    """An undeclared (in-memory) dataset can only pass between nodes that run in
+    one process; nodes on different work pools do not."""
+    pools = {p.name: _pool(p.settings, config) for p in plan.nodes}
+    producers = {out: p for p in plan.nodes for out in p.node.outputs}
+    for consumer in plan.nodes:
+        for name in consumer.node.inputs:
+            producer = producers.get(name)
+            if producer is None or pools[producer.name] == pools[consumer.name]:
+                continue
+            if isinstance(catalog.get(name, fallback_to_runtime_pattern=True), MemoryDataset):
+                raise PlanError(
+                    f"dataset {name!r} is not declared in the catalog but passes from node "
+                    f"{producer.name!r} (work pool {pools[producer.name] or 'local'}) to node "
+                    f"{consumer.name!r} (work pool {pools[consumer.name] or 'local'}): declare "
+                    f"it in conf/base/catalog.yml on storage both can reach"
+                )
+
+
+def _pool(settings: ResolvedSettings, config: OrchestrationConfig) -> str | None:
+    if settings.infra is None:
+        return None
+    return config.infra[settings.infra].work_pool

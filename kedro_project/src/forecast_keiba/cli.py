@@ -1,0 +1,41 @@
+"""The ``keiba`` command: parse saved pages, serve the offline replica, run the demo.
+
+Each subcommand lives next to the code it drives and registers itself here,
+so this file only assembles them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from forecast_keiba import demo
+from forecast_keiba.netkeiba.parsing import cli as parse_cli
+from forecast_keiba.replica import cli as replica_cli
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="keiba", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level")
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    parse_cli.register(subparsers)
+    replica_cli.register(subparsers)
+    demo.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

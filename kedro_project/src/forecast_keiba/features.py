@@ -1,0 +1,152 @@
+"""Pre-race features: only what was known before the race went off.
+
+The rule that keeps backtests honest: a feature of a race on day D reads
+nothing dated on or after D. Form statistics (horse, jockey, trainer) are
+aggregated per entity and day, cumulated, and shifted by one day, so even
+another race on the same afternoon cannot leak in. Result-time columns of the
+race itself (finishing time, final odds, popularity) never become features;
+the odds are kept aside only for evaluation and betting backtests.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+# Entries that never started carry no information about anyone's form.
+NON_STARTERS = ("scratched", "excluded")
+
+CATEGORICAL = ["surface", "going", "weather", "sex", "venue_code"]
+NUMERIC = [
+    "distance_m",
+    "field_size",
+    "draw_ratio",
+    "bracket",
+    "weight_carried",
+    "body_weight",
+    "body_weight_diff",
+    "age",
+    "h_starts",
+    "h_win_rate",
+    "h_top3_rate",
+    "h_mean_finish_pct",
+    "h_last_finish_pct",
+    "h_days_since_last",
+    "h_distance_change",
+    "h_surface_finish_pct",
+    "j_starts",
+    "j_win_rate",
+    "j_top3_rate",
+    "t_starts",
+    "t_win_rate",
+    "t_top3_rate",
+]
+KEYS = ["race_id", "date", "horse_id", "horse_number"]
+TARGETS = ["won", "top3", "finish_position", "win_odds"]
+
+# Shrink small-sample rates towards the population rate with this many pseudo-starts.
+_PRIOR_STARTS = 5.0
+
+
+def runs_frame(races: pd.DataFrame, entries: pd.DataFrame) -> pd.DataFrame:
+    """Entries of horses that started, joined with their race's conditions."""
+    started = entries[~entries["finish_status"].isin(NON_STARTERS)]
+    runs = started.merge(
+        races[["race_id", "date", "surface", "distance_m", "going", "weather", "venue_code",
+               "field_size"]],
+        on="race_id",
+        how="inner",
+        validate="many_to_one",
+    )  # fmt: skip
+    runs = runs.sort_values(["date", "race_id", "horse_number"], kind="stable", ignore_index=True)
+    position = runs["finish_position"].astype("Float64")
+    runs["won"] = (position == 1).fillna(False).astype(bool)
+    runs["top3"] = (position <= 3).fillna(False).astype(bool)
+    # Not finishing (pulled up, disqualified) counts as last place for form.
+    pct = position / runs["field_size"].astype("Float64")
+    runs["finish_pct"] = pct.fillna(1.0).astype(float)
+    runs.loc[runs["finish_status"].isna(), "finish_pct"] = np.nan  # a card: not run yet
+    return runs
+
+
+def build_features(runs: pd.DataFrame) -> pd.DataFrame:
+    """One row per started entry: keys, pre-race features and (for past races) targets."""
+    frame = runs.copy()
+    frame["draw_ratio"] = frame["horse_number"].astype(float) / frame["field_size"].astype(float)
+    frame = _add_form(frame, "horse_id", "h")
+    frame = _add_form(frame, "jockey_id", "j")
+    frame = _add_form(frame, "trainer_id", "t")
+    frame = _add_horse_history(frame)
+    columns = KEYS + CATEGORICAL + NUMERIC + [c for c in TARGETS if c in frame]
+    out = frame[columns].copy()
+    out[NUMERIC] = out[NUMERIC].astype(float)
+    for column in CATEGORICAL:
+        out[column] = out[column].astype("string").fillna("unknown").astype(object)
+    return out
+
+
+def _add_form(frame: pd.DataFrame, entity: str, prefix: str) -> pd.DataFrame:
+    """Starts, win and top-3 rates of ``entity`` over strictly earlier days."""
+    run = frame["finish_pct"].notna()
+    daily = (
+        frame[run]
+        .groupby([entity, "date"], observed=True, sort=True)
+        .agg(starts=("won", "size"), wins=("won", "sum"), top3=("top3", "sum"))
+        .reset_index()
+    )
+    cumulative = daily.groupby(entity, observed=True)[["starts", "wins", "top3"]].cumsum()
+    daily[["starts", "wins", "top3"]] = cumulative
+    # As-of join: each (entity, date) sees the cumulative totals of the last
+    # earlier day. merge_asof with allow_exact_matches=False is the one-day shift.
+    left = frame[[entity, "date"]].reset_index()
+    left = left[left[entity].notna()].sort_values("date", kind="stable")
+    right = daily.dropna(subset=[entity]).sort_values("date", kind="stable")
+    joined = pd.merge_asof(
+        left, right, on="date", by=entity, allow_exact_matches=False, direction="backward"
+    ).set_index("index")
+    starts = joined["starts"].reindex(frame.index).fillna(0.0).astype(float)
+    wins = joined["wins"].reindex(frame.index).fillna(0.0).astype(float)
+    top3 = joined["top3"].reindex(frame.index).fillna(0.0).astype(float)
+    base_win = float(frame.loc[run, "won"].mean()) if run.any() else 0.1
+    base_top3 = float(frame.loc[run, "top3"].mean()) if run.any() else 0.3
+    frame[f"{prefix}_starts"] = starts
+    frame[f"{prefix}_win_rate"] = (wins + _PRIOR_STARTS * base_win) / (starts + _PRIOR_STARTS)
+    frame[f"{prefix}_top3_rate"] = (top3 + _PRIOR_STARTS * base_top3) / (starts + _PRIOR_STARTS)
+    return frame
+
+
+def _add_horse_history(frame: pd.DataFrame) -> pd.DataFrame:
+    """The horse's own recent form: last and mean finish, rest, distance change."""
+    frame = frame.sort_values(["horse_id", "date"], kind="stable")
+    by_horse = frame.groupby("horse_id", observed=True, sort=False)
+    previous_date = by_horse["date"].shift(1)
+    previous_pct = by_horse["finish_pct"].shift(1)
+    previous_distance = by_horse["distance_m"].shift(1)
+    # Each horse runs at most once a day, so shift(1) within a horse is the
+    # previous day it raced: no same-day leakage possible here.
+    frame["h_last_finish_pct"] = previous_pct.astype(float)
+    frame["h_days_since_last"] = (frame["date"] - previous_date).dt.days.astype(float)
+    frame["h_distance_change"] = (
+        frame["distance_m"].astype(float) - previous_distance.astype(float)
+    ).astype(float)
+    shifted = previous_pct.astype(float)
+    counts = shifted.notna().groupby(frame["horse_id"], observed=True).cumsum()
+    sums = shifted.fillna(0.0).groupby(frame["horse_id"], observed=True).cumsum()
+    frame["h_mean_finish_pct"] = (sums / counts.replace(0, np.nan)).astype(float)
+    frame["h_surface_finish_pct"] = _mean_previous_by(frame, ["horse_id", "surface"])
+    return frame.sort_index()
+
+
+def _mean_previous_by(frame: pd.DataFrame, keys: list[str]) -> pd.Series:
+    """Mean finish percentile of earlier runs sharing ``keys`` (frame sorted by date)."""
+    grouped = frame.groupby(keys, observed=True, sort=False)["finish_pct"]
+    shifted = grouped.shift(1).astype(float)
+    group_ids = frame.groupby(keys, observed=True, sort=False).ngroup()
+    counts = shifted.notna().groupby(group_ids).cumsum()
+    sums = shifted.fillna(0.0).groupby(group_ids).cumsum()
+    return (sums / counts.replace(0, np.nan)).astype(float)
+
+
+def features_from_tables(races: pd.DataFrame, entries: pd.DataFrame) -> pd.DataFrame:
+    """Feature rows of every started entry of every past race."""
+    return build_features(runs_frame(races, entries))

@@ -1,0 +1,1 @@
+"""Kedro pipelines: wiring only. Every node function lives in the domain modules."""

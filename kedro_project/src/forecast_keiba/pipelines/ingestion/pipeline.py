@@ -1,0 +1,19 @@
+"""ingestion: real netkeiba results exported as CSV → the same typed tables."""
+
+from kedro.pipeline import Pipeline, node, pipeline
+
+from forecast_keiba.ingestion import ingest_results_csv
+
+
+def create_pipeline() -> Pipeline:
+    return pipeline(
+        [
+            node(
+                ingest_results_csv,
+                ["real_results_csv", "real_race_ids_by_month"],
+                ["races", "entries", "payouts"],
+                name="ingest_results_csv",
+            ),
+        ],
+        tags="ingestion",
+    )

@@ -1,0 +1,34 @@
+"""prediction: the next race day's cards → win probabilities per horse."""
+
+from kedro.pipeline import Pipeline, node, pipeline
+
+from forecast_keiba.forecast import forecast_races, format_forecast
+from forecast_keiba.scraping import fetch_race_cards
+from forecast_keiba.tables import parse_race_cards
+
+
+def create_pipeline() -> Pipeline:
+    return pipeline(
+        [
+            node(
+                fetch_race_cards,
+                ["params:prediction", "params:scraping", "params:source", "params:client"],
+                "raw_race_cards",
+                name="fetch_race_cards",
+            ),
+            node(
+                parse_race_cards,
+                "raw_race_cards",
+                ["card_races", "card_entries"],
+                name="parse_race_cards",
+            ),
+            node(
+                forecast_races,
+                ["win_model", "races", "entries", "card_races", "card_entries"],
+                "forecast",
+                name="forecast_races",
+            ),
+            node(format_forecast, "forecast", "forecast_report", name="report_forecast"),
+        ],
+        tags="prediction",
+    )
