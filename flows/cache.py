@@ -140,6 +140,9 @@ class KedroNodeCachePolicy(CachePolicy):
         key = self.content_key()
         if self.is_valid(key):
             return key
+        store = getattr(task_ctx, "result_store", None)
+        if store is None or not store.exists(key):
+            return key  # nothing cached under it: an ordinary miss, persisted under the key
         log.info("%s: outputs changed or missing since cached; re-running", self.node_name)
         return stable_hash(key, "invalidated", uuid.uuid4().hex)
 

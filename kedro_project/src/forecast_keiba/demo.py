@@ -15,6 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
+
 from forecast_keiba.replica.server import ReplicaServer
 from forecast_keiba.replica.world import World, WorldConfig
 
@@ -28,6 +30,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--days", type=int, default=104, help="racing days in the world")
     parser.add_argument("--races-per-day", type=int, default=24)
     parser.add_argument("--env", default=None, help="Kedro environment (default: local)")
+    parser.add_argument(
+        "--conf-source",
+        default=None,
+        help="another conf folder (tests use one with a temp data_root)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -42,24 +49,38 @@ def run(args: argparse.Namespace) -> int:
             "scraping.start_date": days[0].isoformat(),
             "scraping.end_date": days[-1].isoformat(),
         }
-        code = kedro_run(params, env=args.env)
+        code = kedro_run(params, env=args.env, conf_source=args.conf_source)
     if code != 0:
         print(f"kedro run failed with exit code {code}", file=sys.stderr)
         return code
-    report = KEDRO_PROJECT / "data" / "08_reporting" / "forecast.txt"
+    report = data_root(args.conf_source) / "08_reporting" / "forecast.txt"
     print(f"\nForecast for {world.upcoming_days()[0]} (from {report}):\n")
     print(report.read_text(encoding="utf-8"))
     return 0
 
 
-def kedro_run(params: dict[str, str], env: str | None = None, pipeline: str | None = None) -> int:
+def kedro_run(
+    params: dict[str, str],
+    env: str | None = None,
+    pipeline: str | None = None,
+    conf_source: str | None = None,
+) -> int:
     """A real ``kedro run`` in the project directory, as a user would type it."""
     command = [sys.executable, "-m", "kedro", "run", "--params", format_params(params)]
     if env:
         command += ["--env", env]
     if pipeline:
         command += ["--pipeline", pipeline]
+    if conf_source:
+        command += ["--conf-source", str(Path(conf_source).resolve())]
     return subprocess.run(command, cwd=KEDRO_PROJECT, env=os.environ.copy(), check=False).returncode
+
+
+def data_root(conf_source: str | None = None) -> Path:
+    """Where the base environment keeps its data (``globals.yml: data_root``)."""
+    conf = Path(conf_source) if conf_source else KEDRO_PROJECT / "conf"
+    root = Path(yaml.safe_load((conf / "base" / "globals.yml").read_text())["data_root"])
+    return root if root.is_absolute() else KEDRO_PROJECT / root
 
 
 def format_params(params: dict[str, str | dt.date]) -> str:

@@ -44,8 +44,12 @@ NUMERIC = [
 KEYS = ["race_id", "date", "horse_id", "horse_number"]
 TARGETS = ["won", "top3", "finish_position", "win_odds"]
 
-# Shrink small-sample rates towards the population rate with this many pseudo-starts.
+# Small samples shrink towards a typical runner's rates (fields average ~12.5
+# runners) with this many pseudo-starts. Fixed numbers, not the data's mean:
+# a mean over the whole table would let future races leak into the prior.
 _PRIOR_STARTS = 5.0
+_PRIOR_WIN = 1 / 12.5
+_PRIOR_TOP3 = 3 / 12.5
 
 
 def runs_frame(races: pd.DataFrame, entries: pd.DataFrame) -> pd.DataFrame:
@@ -107,11 +111,9 @@ def _add_form(frame: pd.DataFrame, entity: str, prefix: str) -> pd.DataFrame:
     starts = joined["starts"].reindex(frame.index).fillna(0.0).astype(float)
     wins = joined["wins"].reindex(frame.index).fillna(0.0).astype(float)
     top3 = joined["top3"].reindex(frame.index).fillna(0.0).astype(float)
-    base_win = float(frame.loc[run, "won"].mean()) if run.any() else 0.1
-    base_top3 = float(frame.loc[run, "top3"].mean()) if run.any() else 0.3
     frame[f"{prefix}_starts"] = starts
-    frame[f"{prefix}_win_rate"] = (wins + _PRIOR_STARTS * base_win) / (starts + _PRIOR_STARTS)
-    frame[f"{prefix}_top3_rate"] = (top3 + _PRIOR_STARTS * base_top3) / (starts + _PRIOR_STARTS)
+    frame[f"{prefix}_win_rate"] = (wins + _PRIOR_STARTS * _PRIOR_WIN) / (starts + _PRIOR_STARTS)
+    frame[f"{prefix}_top3_rate"] = (top3 + _PRIOR_STARTS * _PRIOR_TOP3) / (starts + _PRIOR_STARTS)
     return frame
 
 

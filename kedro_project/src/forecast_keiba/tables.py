@@ -192,11 +192,13 @@ def parse_result_pages(
     return tables.races, tables.entries, tables.payouts, tables.failures
 
 
-def parse_race_cards(raw_cards: Mapping[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Race cards (race id → HTML) as the card's races and entries tables."""
+def parse_race_cards(
+    raw_cards: Mapping[str, Callable[[], str]],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Race cards (race id → loader of its HTML) as the card's races and entries tables."""
 
     def parse(race_id: str) -> Callable[[], ParsedPage]:
-        return lambda: parse_page(raw_cards[race_id], source=f"raw_race_cards/{race_id}")
+        return lambda: parse_page(raw_cards[race_id](), source=f"raw_race_cards/{race_id}")
 
     tables = tables_from_pages((f"raw_race_cards/{rid}", parse(rid)) for rid in sorted(raw_cards))
     return tables.races, tables.entries

@@ -1,5 +1,7 @@
 """The ``keiba`` command: parse saved pages, serve the offline replica, run the demo.
 
+(Not ``cli.py``: Kedro reserves ``<package>/cli.py`` for plugins of the ``kedro`` command.)
+
 Each subcommand lives next to the code it drives and registers itself here,
 so this file only assembles them.
 """

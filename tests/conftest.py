@@ -1,0 +1,54 @@
+"""Fixtures shared across the suite: a replica world sized for pipeline runs,
+an isolated copy of the Kedro conf (its own data folder), and the real data
+beside the repository when it is there."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from forecast_keiba.replica.world import World, WorldConfig
+from tests.support import SHARED, make_conf
+
+
+@pytest.fixture(scope="session")
+def shared_netkeiba() -> Path:
+    """../shared/netkeiba (real pages and data); tests needing it skip without it."""
+    if not SHARED.is_dir():
+        pytest.skip("../shared/netkeiba is not present in this checkout")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def pipeline_world() -> World:
+    """Small but long enough for time-aware features: 16 race days, then 2 upcoming."""
+    return World(WorldConfig(seed=5, n_days=16, races_per_day=12, upcoming_days=2))
+
+
+@pytest.fixture
+def kedro_conf(tmp_path: Path) -> Path:
+    return make_conf(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def prefect_api(tmp_path_factory: pytest.TempPathFactory):
+    """A real Prefect server (SQLite) for the whole session; this process talks to it."""
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_HOME,
+        PREFECT_LOCAL_STORAGE_PATH,
+        temporary_settings,
+    )
+
+    from tests.prefect_server import prefect_server
+
+    home = tmp_path_factory.mktemp("prefect_home")
+    with prefect_server(home) as api_url:
+        settings = {PREFECT_API_URL: api_url, PREFECT_HOME: str(home),
+                    PREFECT_LOCAL_STORAGE_PATH: str(home / "storage")}  # fmt: skip
+        with temporary_settings(updates=settings):
+            yield api_url
+            from prefect.logging.handlers import APILogHandler
+
+            APILogHandler().flush()  # deliver buffered logs while the server still listens

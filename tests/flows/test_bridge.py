@@ -1,0 +1,188 @@
+"""The bridge against a real Prefect server, on a toy Kedro project."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from flows import kedro_flow, plan_pipeline
+from tests.prefect_server import api
+from tests.support import REPO
+
+TOY = Path(__file__).parent / "toy_project"
+MAIN_NODES = {"make_raw", "clean", "feat.double", "feat.total", "report"}
+
+
+@pytest.fixture
+def toy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    project = tmp_path / "toy"
+    shutil.copytree(TOY, project)
+    monkeypatch.setenv("TOY_EVENTS", str(tmp_path / "events.log"))
+    return project
+
+
+def events(toy: Path) -> list[str]:
+    path = toy.parent / "events.log"
+    return path.read_text().splitlines() if path.exists() else []
+
+
+def run(toy: Path, **kwargs: Any):
+    return kedro_flow(project_path=str(toy), return_state=True, **kwargs)
+
+
+def task_runs(prefect_api: str, flow_run_id: object) -> dict[str, dict[str, Any]]:
+    """The latest task run of each node in a flow run, by name."""
+    runs = api(prefect_api, "task_runs/filter", {
+        "flow_runs": {"id": {"any_": [str(flow_run_id)]}},
+        "sort": "EXPECTED_START_TIME_ASC", "limit": 200,
+    })  # fmt: skip
+    latest: dict[str, dict[str, Any]] = {}
+    for task_run in sorted(runs, key=lambda r: r["created"]):
+        latest[task_run["name"]] = task_run
+    return latest
+
+
+def states(prefect_api: str, state) -> dict[str, str]:
+    runs = task_runs(prefect_api, state.state_details.flow_run_id)
+    return {name: run["state"]["name"] for name, run in runs.items()}
+
+
+def test_one_task_run_per_node_named_after_it_and_hooks_fire(prefect_api: str, toy: Path) -> None:
+    state = run(toy, pipeline="main")
+    assert state.is_completed()
+    runs = task_runs(prefect_api, state.state_details.flow_run_id)
+    assert set(runs) == MAIN_NODES
+    assert "pipeline:main" in runs["clean"]["tags"] and "prep" in runs["clean"]["tags"]
+    assert "namespace:feat" in runs["feat.total"]["tags"]
+    assert "infra:small" in runs["report"]["tags"]
+    fired = events(toy)
+    assert fired[0] == "before_pipeline_run:main" and fired[-1] == "after_pipeline_run:main"
+    for node in MAIN_NODES:
+        assert f"before_node_run:{node}" in fired and f"after_node_run:{node}" in fired
+    assert "after_dataset_saved:clean" in fired and "after_dataset_loaded:clean" in fired
+
+
+def test_outputs_equal_kedro_run(prefect_api: str, toy: Path, tmp_path: Path) -> None:
+    native = tmp_path / "native"
+    shutil.copytree(TOY, native)
+    result = subprocess.run(
+        [sys.executable, "-m", "kedro", "run", "--pipeline", "main"],
+        cwd=native, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert run(toy, pipeline="main").is_completed()
+    for name in ("raw.parquet", "clean.parquet"):
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(toy / "data" / name), pd.read_parquet(native / "data" / name)
+        )
+    for name in ("summary.json", "report.json"):
+        assert json.loads((toy / "data" / name).read_text()) == json.loads(
+            (native / "data" / name).read_text()
+        )
+
+
+def test_second_run_is_served_from_cache_as_planned(prefect_api: str, toy: Path) -> None:
+    assert run(toy, pipeline="main").is_completed()
+    plan = plan_pipeline("main", project_path=str(toy))
+    assert plan.predictions == {"make_raw": "hit", "clean": "hit", "feat.double": "excluded",
+                                "feat.total": "hit", "report": "hit"}  # fmt: skip
+    second = run(toy, pipeline="main")
+    assert states(prefect_api, second) == {
+        "make_raw": "Cached", "clean": "Cached", "feat.double": "Completed",
+        "feat.total": "Cached", "report": "Cached",
+    }  # fmt: skip
+    assert "before_node_run:clean" not in events(toy)[-20:]
+
+
+def test_parameter_change_reruns_only_dependent_nodes(prefect_api: str, toy: Path) -> None:
+    assert run(toy, pipeline="main").is_completed()
+    plan = plan_pipeline("main", project_path=str(toy), params={"title": "renamed"})
+    assert plan.predictions["report"] == "miss" and plan.predictions["feat.total"] == "hit"
+    changed = run(toy, pipeline="main", params={"title": "renamed"})
+    result = states(prefect_api, changed)
+    assert result["report"] == "Completed"
+    assert result["make_raw"] == result["clean"] == result["feat.total"] == "Cached"
+    assert json.loads((toy / "data" / "report.json").read_text())["title"] == "renamed"
+
+
+def test_deleted_output_is_rebuilt_not_served_from_cache(prefect_api: str, toy: Path) -> None:
+    assert run(toy, pipeline="main").is_completed()
+    (toy / "data" / "summary.json").unlink()
+    assert plan_pipeline("main", project_path=str(toy)).predictions["feat.total"] == "miss"
+    assert states(prefect_api, run(toy, pipeline="main"))["feat.total"] == "Completed"
+    assert (toy / "data" / "summary.json").exists()
+    assert states(prefect_api, run(toy, pipeline="main"))["feat.total"] == "Cached"
+
+
+def test_refresh_ignores_the_cache_of_selected_nodes(prefect_api: str, toy: Path) -> None:
+    assert run(toy, pipeline="main").is_completed()
+    result = states(prefect_api, run(toy, pipeline="main", refresh=["clean"]))
+    assert result["clean"] == "Completed" and result["make_raw"] == "Cached"
+
+
+def test_node_with_two_retries_succeeds_on_the_third_attempt(
+    prefect_api: str, toy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    counter = tmp_path / "flaky_attempts"
+    monkeypatch.setenv("TOY_FLAKY", str(counter))
+    state = run(toy, pipeline="flaky")
+    assert state.is_completed()
+    flaky = task_runs(prefect_api, state.state_details.flow_run_id)["flaky"]
+    assert flaky["state"]["name"] == "Completed" and flaky["run_count"] == 3
+    assert counter.read_text() == "3"
+    assert events(toy).count("on_node_error:flaky") == 2
+
+
+def test_retrying_a_failed_flow_run_resumes_at_the_failed_node(
+    prefect_api: str, toy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    switch = tmp_path / "fail_clean"
+    switch.touch()
+    monkeypatch.setenv("TOY_FAIL_CLEAN", str(switch))
+    failed = run(toy, pipeline="main")
+    assert failed.is_failed()
+    first = states(prefect_api, failed)
+    assert first["make_raw"] == "Completed" and first["clean"] == "Failed"
+    assert "on_node_error:clean" in events(toy) and "on_pipeline_error:NodesFailed" in events(toy)
+    assert not (toy / "data" / "report.json").exists()
+
+    switch.unlink()  # the fault is fixed; retry the same flow run, as the UI's "Retry" does
+    flow_run_id = str(failed.state_details.flow_run_id)
+    result = subprocess.run(
+        [sys.executable, "-m", "prefect", "flow-run", "retry", flow_run_id,
+         "--entrypoint", "flows/flow.py:kedro_flow"],
+        cwd=REPO, env={**os.environ, "PREFECT_API_URL": prefect_api},
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    retried = api(prefect_api, f"flow_runs/{flow_run_id}")
+    assert retried["state"]["type"] == "COMPLETED"
+    resumed = states(prefect_api, failed)
+    assert resumed["make_raw"] == "Cached"
+    assert resumed["clean"] == resumed["report"] == resumed["feat.total"] == "Completed"
+    assert (toy / "data" / "report.json").exists()
+
+
+def test_node_logs_and_run_artifacts_reach_the_server(prefect_api: str, toy: Path) -> None:
+    state = run(toy, pipeline="main")
+    make_raw = task_runs(prefect_api, state.state_details.flow_run_id)["make_raw"]
+    logs = api(prefect_api, "logs/filter", {
+        "logs": {"task_run_id": {"any_": [make_raw["id"]]}}, "limit": 200, "offset": 0,
+    })  # fmt: skip
+    artifacts = api(prefect_api, "artifacts/filter", {
+        "artifacts": {"flow_run_id": {"any_": [str(state.state_details.flow_run_id)]}},
+        "limit": 50, "offset": 0, "sort": "CREATED_DESC",
+    })  # fmt: skip
+    assert any("toy: making 20 rows" in log["message"] for log in logs)
+    keys = {a["key"] for a in artifacts}
+    assert {"kedro-plan-main", "kedro-run-main"} <= keys
+    summary = next(a for a in artifacts if a["key"] == "kedro-run-main")["data"]
+    assert "`clean` (16)" in summary and "| `make_raw` | Completed |" in summary

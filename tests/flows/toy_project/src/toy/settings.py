@@ -1,0 +1,3 @@
+from toy.hooks import EventLog
+
+HOOKS = (EventLog(),)

@@ -1,0 +1,137 @@
+"""`kedro run`, natively, against the offline replica on loopback: the whole
+pipeline from day lists to a forecast, and the scraped tables equal the
+replica's own truth (replica → HTTP → parse → tables round trip)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+from nbclient import NotebookClient
+
+from forecast_keiba.demo import format_params
+from forecast_keiba.replica.server import ReplicaServer
+from forecast_keiba.replica.world import World
+from forecast_keiba.tables import tables_from_pages
+from tests.support import KEDRO_PROJECT, make_conf
+
+
+def kedro(*args: str, cwd: Path = KEDRO_PROJECT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "kedro", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+        check=False,
+    )
+
+
+class Run:
+    def __init__(self, root: Path, conf: Path, server: ReplicaServer, world: World) -> None:
+        self.root, self.conf, self.server, self.world = root, conf, server, world
+        self.data = root / "data"
+
+    def kedro_run(self, *extra: str) -> subprocess.CompletedProcess[str]:
+        days = self.world.racing_days()
+        params = {
+            "source.db_base_url": self.server.urls.db_base,
+            "source.race_base_url": self.server.urls.race_base,
+            "scraping.start_date": days[0].isoformat(),
+            "scraping.end_date": days[-1].isoformat(),
+        }
+        return kedro("run", "--conf-source", str(self.conf), "--params", format_params(params),
+                     *extra)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory, pipeline_world: World):
+    root = tmp_path_factory.mktemp("kedro_run")
+    conf = make_conf(root)
+    with ReplicaServer(pipeline_world) as server:
+        run = Run(root, conf, server, pipeline_world)
+        result = run.kedro_run()
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        yield run
+
+
+def test_registry_lists_the_pipelines() -> None:
+    result = kedro("registry", "list")
+    assert result.returncode == 0, result.stderr
+    for name in ("__default__", "scraping", "preprocessing", "training", "prediction",
+                 "ingestion", "real_results"):  # fmt: skip
+        assert f"- {name}" in result.stdout
+
+
+def test_scraped_tables_equal_the_replica_truth(run: Run) -> None:
+    world = run.world
+    race_ids = [rid for day in world.racing_days() for rid in world.race_ids_on(day)]
+    expected = tables_from_pages((rid, lambda rid=rid: world.result_page(rid)) for rid in race_ids)
+    races = pd.read_parquet(run.data / "02_intermediate" / "races.parquet")
+    entries = pd.read_parquet(run.data / "02_intermediate" / "entries.parquet")
+    payouts = pd.read_parquet(run.data / "02_intermediate" / "payouts.parquet")
+    assert len(races) == len(race_ids) == len(world.run_race_ids())
+    pd.testing.assert_frame_equal(races, expected.races, check_dtype=False)
+    keys = ["race_id", "horse_number", "horse_id"]
+    pd.testing.assert_frame_equal(
+        entries.sort_values(keys, ignore_index=True),
+        expected.entries.sort_values(keys, ignore_index=True),
+        check_dtype=False,
+    )
+    assert len(payouts) == len(expected.payouts) > len(races)
+    failures = pd.read_parquet(run.data / "02_intermediate" / "parse_failures.parquet")
+    assert failures.empty
+
+
+def test_forecast_covers_the_next_race_day(run: Run) -> None:
+    forecast = pd.read_parquet(run.data / "07_model_output" / "forecast.parquet")
+    next_day = run.world.upcoming_days()[0]
+    assert set(forecast["race_id"]) == set(run.world.race_ids_on(next_day))
+    sums = forecast.groupby("race_id")["win_prob"].sum()
+    assert ((sums - 1.0).abs() < 1e-9).all()
+    assert forecast.groupby("race_id")["rank"].min().eq(1).all()
+    report = (run.data / "08_reporting" / "forecast.txt").read_text(encoding="utf-8")
+    assert all(rid in report for rid in forecast["race_id"].unique())
+
+
+def test_model_beats_uniform_on_held_out_races(run: Run) -> None:
+    metrics = json.loads((run.data / "08_reporting" / "evaluation_metrics.json").read_text())
+    assert metrics["races"] > 20
+    assert metrics["log_loss_model"] < metrics["log_loss_uniform"]
+    assert 0.5 < metrics["auc_win"] <= 1.0
+
+
+def test_second_run_fetches_no_result_page_twice(run: Run) -> None:
+    run.server.clear_log()
+    result = run.kedro_run("--pipeline", "scraping")
+    assert result.returncode == 0, result.stderr[-3000:]
+    fetched = [path for path, _ in run.server.request_log if path.startswith("/db/race/2")]
+    assert fetched == [], f"result pages fetched again: {fetched[:5]}"
+
+
+def test_notebook_explores_the_catalog(run: Run) -> None:
+    notebook = nbformat.read(KEDRO_PROJECT / "notebooks" / "explore_catalog.ipynb", as_version=4)
+    os.environ["KEDRO_CONF_SOURCE"] = str(run.conf)
+    try:
+        NotebookClient(
+            notebook,
+            timeout=300,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(KEDRO_PROJECT / "notebooks")}},
+        ).execute()
+    finally:
+        del os.environ["KEDRO_CONF_SOURCE"]
+    outputs = "".join(
+        out.get("text", "") + json.dumps(out.get("data", {}))
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for out in cell.outputs
+    )
+    assert f"{len(run.world.run_race_ids())} races" in outputs
+    assert "favourite wins" in outputs
