@@ -15,7 +15,7 @@ export MLFLOW_DISABLE_TELEMETRY := true
 PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 
-.PHONY: help setup demo test lint format viz bench clean
+.PHONY: help setup demo test lint format viz bench down clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -27,8 +27,12 @@ setup:  ## install uv if missing, then the locked environment (.venv)
 	  || $(PYTHON) -m pip install --quiet --break-system-packages uv
 	$(UV) sync --locked --all-extras --python 3.11
 
-demo: setup  ## offline replica → kedro run → forecast table
+demo: setup  ## offline replica → pipeline as a Prefect flow → forecast table + flow-run URL
 	$(UV) run keiba demo
+
+down:  ## stop the local Prefect server that `make demo` left running
+	$(UV) run python -c "from pathlib import Path; from flows.local_server import stop_server; \
+	print('stopped' if stop_server(Path('var/prefect')) else 'no server was running')"
 
 test: setup lint  ## lint + the whole test suite
 	$(UV) run pytest

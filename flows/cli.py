@@ -16,11 +16,10 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-import yaml
-
 
 def parse_params(text: str) -> dict[str, Any]:
-    """``"a.b=1,c=x"`` → ``{"a": {"b": 1}, "c": "x"}``, values typed as YAML, as ``kedro run``."""
+    """``"a.b=1,c=x"`` → ``{"a": {"b": 1}, "c": "x"}``: numbers become numbers, everything
+    else stays a string, exactly as ``kedro run --params`` does (OmegaConf then merges them)."""
     params: dict[str, Any] = {}
     for item in filter(None, (part.strip() for part in text.split(","))):
         key, sep, raw = item.partition("=")
@@ -30,8 +29,17 @@ def parse_params(text: str) -> dict[str, Any]:
         *parents, leaf = key.strip().split(".")
         for parent in parents:
             target = target.setdefault(parent, {})
-        target[leaf] = yaml.safe_load(raw.strip()) if raw.strip() else ""
+        target[leaf] = _number_or_text(raw.strip())
     return params
+
+
+def _number_or_text(value: str) -> int | float | str:
+    for convert in (int, float):
+        try:
+            return convert(value)
+        except ValueError:
+            continue
+    return value
 
 
 def _list(value: str) -> list[str]:
@@ -104,10 +112,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def flow_run_link(state: Any) -> str:
-    from prefect.settings import PREFECT_UI_URL
+    from prefect.settings import PREFECT_API_URL, PREFECT_UI_URL
 
     flow_run_id = state.state_details.flow_run_id
-    ui = PREFECT_UI_URL.value()
+    api = PREFECT_API_URL.value()
+    ui = PREFECT_UI_URL.value() or (api.removesuffix("/api") if api else None)
     where = f"{ui}/runs/flow-run/{flow_run_id}" if ui else f"flow run {flow_run_id}"
     return f"{state.name}: {where}"
 

@@ -41,7 +41,7 @@ def prefect_api(tmp_path_factory: pytest.TempPathFactory):
         temporary_settings,
     )
 
-    from tests.prefect_server import prefect_server
+    from flows.local_server import prefect_server
 
     home = tmp_path_factory.mktemp("prefect_home")
     with prefect_server(home) as api_url:

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from flows import kedro_flow, plan_pipeline
-from tests.prefect_server import api
+from flows.local_server import api
 from tests.support import REPO
 
 TOY = Path(__file__).parent / "toy_project"

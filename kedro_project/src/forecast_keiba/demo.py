@@ -1,15 +1,16 @@
-"""``keiba demo``: from nothing to tomorrow's forecast on the offline replica.
+"""``keiba demo``: from nothing to the next race day's forecast, offline.
 
-Starts the replica on 127.0.0.1, runs the whole Kedro pipeline with a real
-``kedro run`` pointed at it, and prints the forecast report. The replica's
-world and the pipeline's date range come from the same numbers here, so the
-scraped calendar always matches the served one.
+Starts the replica on 127.0.0.1 and runs the whole pipeline against it, by
+default as a Prefect flow (one task per Kedro node) on a local Prefect server
+that keeps running afterwards so that the printed flow-run URL opens in the UI;
+with ``--native`` as a plain ``kedro run``. The replica's world and the
+pipeline's date range come from the same numbers here, so the scraped calendar
+always matches the served one.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import subprocess
 import sys
@@ -21,20 +22,23 @@ from forecast_keiba.replica.server import ReplicaServer
 from forecast_keiba.replica.world import World, WorldConfig
 
 KEDRO_PROJECT = Path(__file__).resolve().parents[2]
+REPO = KEDRO_PROJECT.parent
+PREFECT_HOME = REPO / "var" / "prefect"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = subparsers.add_parser("demo", help="replica → kedro run → forecast (offline)")
-    parser.add_argument("--port", type=int, default=0, help="replica port (0 = any free port)")
+    parser = subparsers.add_parser("demo", help="replica → pipeline → forecast (offline)")
+    # The port conf/base expects: with it, a second demo reuses every cached node.
+    parser.add_argument("--port", type=int, default=8765, help="replica port (0 = any free)")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--days", type=int, default=104, help="racing days in the world")
     parser.add_argument("--races-per-day", type=int, default=24)
     parser.add_argument("--env", default=None, help="Kedro environment (default: local)")
     parser.add_argument(
-        "--conf-source",
-        default=None,
-        help="another conf folder (tests use one with a temp data_root)",
+        "--native", action="store_true", help="plain `kedro run` instead of a Prefect flow"
     )
+    parser.add_argument("--prefect-port", type=int, default=4200, help="local Prefect server")
+    parser.add_argument("--conf-source", default=None, help="another conf folder (with --native)")
     parser.set_defaults(func=run)
 
 
@@ -49,14 +53,47 @@ def run(args: argparse.Namespace) -> int:
             "scraping.start_date": days[0].isoformat(),
             "scraping.end_date": days[-1].isoformat(),
         }
-        code = kedro_run(params, env=args.env, conf_source=args.conf_source)
+        if args.native:
+            code = kedro_run(params, env=args.env, conf_source=args.conf_source)
+        else:
+            code = prefect_run(params, env=args.env, port=args.prefect_port)
     if code != 0:
-        print(f"kedro run failed with exit code {code}", file=sys.stderr)
+        print(f"the pipeline failed (exit code {code})", file=sys.stderr)
         return code
     report = data_root(args.conf_source) / "08_reporting" / "forecast.txt"
-    print(f"\nForecast for {world.upcoming_days()[0]} (from {report}):\n")
+    print(f"\nForecast for {world.upcoming_days()[0]} ({report}):\n")
     print(report.read_text(encoding="utf-8"))
     return 0
+
+
+def prefect_run(params: dict[str, str], env: str | None, port: int) -> int:
+    """The default pipeline as a Prefect flow on the local server (started if needed)."""
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_LOCAL_STORAGE_PATH,
+        temporary_settings,
+    )
+    from prefect.settings import (
+        PREFECT_HOME as HOME_SETTING,
+    )
+
+    from flows import kedro_flow, plan_pipeline
+    from flows.cli import flow_run_link, parse_params
+    from flows.local_server import ensure_server
+
+    print(f"starting or reusing the local Prefect server on 127.0.0.1:{port} ...", flush=True)
+    api_url = ensure_server(PREFECT_HOME, port)
+    settings = {PREFECT_API_URL: api_url, HOME_SETTING: str(PREFECT_HOME),
+                PREFECT_LOCAL_STORAGE_PATH: str(PREFECT_HOME / "storage")}  # fmt: skip
+    nested = parse_params(format_params(params))
+    with temporary_settings(updates=settings):
+        print(plan_pipeline(env=env, params=nested, project_path=str(KEDRO_PROJECT)).to_text())
+        state = kedro_flow(
+            env=env, params=nested, project_path=str(KEDRO_PROJECT), return_state=True
+        )
+        print(f"\nflow run {flow_run_link(state)}")
+    print(f"Prefect UI: {api_url.removesuffix('/api')}  (stop the server: make down)")
+    return 0 if state.is_completed() else 1
 
 
 def kedro_run(
@@ -83,5 +120,5 @@ def data_root(conf_source: str | None = None) -> Path:
     return root if root.is_absolute() else KEDRO_PROJECT / root
 
 
-def format_params(params: dict[str, str | dt.date]) -> str:
+def format_params(params: dict[str, str]) -> str:
     return ",".join(f"{key}={value}" for key, value in params.items())

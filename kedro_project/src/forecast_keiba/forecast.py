@@ -7,6 +7,8 @@ being dated after every past race, from past races only).
 
 from __future__ import annotations
 
+import unicodedata
+
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
@@ -52,7 +54,13 @@ def format_forecast(forecast: pd.DataFrame, top: int = 5) -> str:
         lines.append("  rank  no  horse                     win%   fair odds")
         for row in race.head(top).itertuples():
             lines.append(
-                f"  {row.rank:>4}  {row.horse_number:>2}  {row.horse_name:<24}"
+                f"  {row.rank:>4}  {row.horse_number:>2}  {_pad(row.horse_name, 24)}"
                 f"  {100 * row.win_prob:5.1f}  {row.fair_odds:8.1f}"
             )
     return "\n".join(lines)
+
+
+def _pad(text: str, width: int) -> str:
+    """Left-align in ``width`` terminal columns: full-width (Japanese) characters take two."""
+    columns = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(0, width - columns)

@@ -1,0 +1,126 @@
+"""A throwaway local Prefect server: ``prefect server start`` on a free loopback
+port with SQLite under its own PREFECT_HOME and no analytics.
+
+For the demo, tests and benchmarks, which must not touch the user's own
+Prefect profile. (Operating a long-lived server: see ``make up``.)"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+STARTUP_TIMEOUT_S = 240  # a cold start on 2 cores can take well over a minute
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def server_env(home: Path, api_url: str | None = None) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(home),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_SERVER_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{home}/prefect.db",
+        "PREFECT_LOCAL_STORAGE_PATH": str(home / "storage"),
+        "DO_NOT_TRACK": "1",
+    }
+    if api_url:
+        env["PREFECT_API_URL"] = api_url
+    return env
+
+
+def _start(home: Path, port: int, *, detached: bool) -> subprocess.Popen[bytes]:
+    home.mkdir(parents=True, exist_ok=True)
+    with (home / "server.log").open("a") as log:  # the child keeps its own handle
+        return subprocess.Popen(
+            [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+             "--port", str(port), "--analytics-off"],
+            env=server_env(home),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=detached,  # a detached server outlives its starter's terminal
+        )  # fmt: skip
+
+
+@contextmanager
+def prefect_server(home: Path) -> Iterator[str]:
+    """Yield the API URL of a running server on a free port; stop it afterwards."""
+    port = free_port()
+    process = _start(home, port, detached=False)
+    api_url = f"http://127.0.0.1:{port}/api"
+    try:
+        _wait_healthy(api_url, process, home)
+        yield api_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def is_healthy(api_url: str) -> bool:
+    try:
+        return httpx.get(f"{api_url}/health", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def ensure_server(home: Path, port: int = 4200) -> str:
+    """A long-lived local server under ``home`` on ``port``: reuse it if it
+    answers, else start it detached (it outlives this process; its pid goes to
+    ``home/server.pid`` and its log to ``home/server.log``). Returns the API URL."""
+    api_url = f"http://127.0.0.1:{port}/api"
+    if is_healthy(api_url):
+        return api_url
+    process = _start(home, port, detached=True)
+    (home / "server.pid").write_text(str(process.pid))
+    _wait_healthy(api_url, process, home)
+    return api_url
+
+
+def stop_server(home: Path) -> bool:
+    """Stop the server :func:`ensure_server` started under ``home``; False if none ran."""
+    pid_file = home / "server.pid"
+    if not pid_file.exists():
+        return False
+    pid = int(pid_file.read_text())
+    pid_file.unlink()
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _wait_healthy(api_url: str, process: subprocess.Popen[bytes], home: Path) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while not is_healthy(api_url):
+        if process.poll() is not None:
+            log_tail = (home / "server.log").read_text()[-2000:]
+            raise RuntimeError(f"prefect server exited: {log_tail}")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"prefect server not healthy after {STARTUP_TIMEOUT_S}s")
+        time.sleep(0.5)
+
+
+def api(api_url: str, path: str, body: dict | None = None) -> list | dict:
+    """POST a filter (or GET without a body) to the Prefect REST API."""
+    url = f"{api_url}/{path.lstrip('/')}"
+    response = (
+        httpx.post(url, json=body, timeout=30) if body is not None else httpx.get(url, timeout=30)
+    )
+    response.raise_for_status()
+    return response.json()
