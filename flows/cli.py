@@ -72,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
             help="ignore the cache of all nodes, or of these comma-separated nodes",
         )
         command.add_argument("--project-path", default=None)
+        command.add_argument("--conf-source", default=None)
         command.add_argument("--json", action="store_true", help="plan: print JSON")
     return parser
 
@@ -93,6 +94,7 @@ def _arguments(args: argparse.Namespace) -> dict[str, Any]:
         "namespaces": args.namespaces,
         "refresh": refresh,
         "project_path": args.project_path,
+        "conf_source": args.conf_source,
     }
 
 

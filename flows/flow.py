@@ -58,9 +58,14 @@ def _is_kedro_project(path: Path) -> bool:
 
 def load_orchestration_config(context: Any) -> OrchestrationConfig:
     """``prefect.yml`` from the session's config loader (so ``--env`` and
-    ``conf/local`` override it like any Kedro config); absent means defaults."""
+    ``conf/local`` override it like any Kedro config); absent means defaults.
+
+    Environments are deep-merged over base ("soft", unless the project's
+    settings say otherwise): a ``conf/prod/prefect.yml`` that changes one
+    node's retries keeps every other setting of base."""
     loader = context.config_loader
     loader.config_patterns.setdefault(CONFIG_KEY, CONFIG_PATTERNS)
+    loader.merge_strategy.setdefault(CONFIG_KEY, "soft")
     try:
         raw = loader[CONFIG_KEY]
     except (MissingConfigException, KeyError):
@@ -70,6 +75,19 @@ def load_orchestration_config(context: Any) -> OrchestrationConfig:
 
 def state_dir(project: Path, config: OrchestrationConfig) -> Path:
     return Path(config.cache_records_dir) if config.cache_records_dir else project / STATE_DIRNAME
+
+
+@contextmanager
+def in_project(project: Path) -> Iterator[None]:
+    """Work from the project folder, as ``kedro run`` does: Kedro makes catalog
+    paths absolute, but relative paths in parameters (caches, exports) are
+    relative to the working directory."""
+    previous = Path.cwd()
+    os.chdir(project)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
 
 
 @contextmanager
@@ -125,17 +143,24 @@ def kedro_flow(
     namespaces: list[str] | None = None,
     refresh: bool | list[str] = False,
     project_path: str | None = None,
+    conf_source: str | None = None,
 ) -> dict[str, str]:
     """Run a Kedro pipeline, one Prefect task per node.
 
     Arguments mirror ``kedro run``: ``env`` (--env), ``params`` (--params),
     ``tags``, ``node_names`` (--nodes), ``from_nodes``, ``to_nodes``,
-    ``namespaces``. ``refresh`` re-runs all (true) or the named nodes,
-    ignoring their cache. Returns each node's final state name.
+    ``namespaces``, ``conf_source`` (--conf-source). ``refresh`` re-runs all
+    (true) or the named nodes, ignoring their cache. Returns each node's final
+    state name.
     """
     project = find_project(project_path)
     metadata = bootstrap_project(project)
-    with KedroSession.create(project_path=project, env=env, runtime_params=params) as session:
+    with (
+        in_project(project),
+        KedroSession.create(
+            project_path=project, env=env, runtime_params=params, conf_source=conf_source
+        ) as session,
+    ):
         config = load_orchestration_config(session.load_context())
         runner = PrefectRunner(
             config,
@@ -168,6 +193,7 @@ def plan_pipeline(
     params: dict[str, Any] | None = None,
     refresh: bool | list[str] = False,
     project_path: str | None = None,
+    conf_source: str | None = None,
     **filters: Any,
 ) -> Plan:
     """The dry-run plan of a pipeline: what :func:`kedro_flow` would do now."""
@@ -176,7 +202,12 @@ def plan_pipeline(
 
     project = find_project(project_path)
     bootstrap_project(project)
-    with KedroSession.create(project_path=project, env=env, runtime_params=params) as session:
+    with (
+        in_project(project),
+        KedroSession.create(
+            project_path=project, env=env, runtime_params=params, conf_source=conf_source
+        ) as session,
+    ):
         context = session.load_context()
         config = load_orchestration_config(context)
         selected = filtered_pipeline(dict(pipelines), pipeline, **filters)

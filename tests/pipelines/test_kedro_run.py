@@ -135,3 +135,35 @@ def test_notebook_explores_the_catalog(run: Run) -> None:
     )
     assert f"{len(run.world.run_race_ids())} races" in outputs
     assert "favourite wins" in outputs
+
+
+def test_bridge_run_equals_kedro_run(
+    run: Run, prefect_api: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The whole project through the Prefect bridge writes what `kedro run` wrote."""
+    from flows import kedro_flow
+    from flows.cli import parse_params
+
+    root = tmp_path_factory.mktemp("bridge_run")
+    conf = make_conf(root)
+    days = run.world.racing_days()
+    params = parse_params(format_params({
+        "source.db_base_url": run.server.urls.db_base,
+        "source.race_base_url": run.server.urls.race_base,
+        "scraping.start_date": days[0].isoformat(),
+        "scraping.end_date": days[-1].isoformat(),
+    }))  # fmt: skip
+    state = kedro_flow(
+        project_path=str(KEDRO_PROJECT), conf_source=str(conf), params=params, return_state=True
+    )
+    assert state.is_completed(), state.message
+    tables = ["02_intermediate/races", "02_intermediate/entries", "02_intermediate/payouts",
+              "04_feature/features", "05_model_input/test_set", "07_model_output/forecast"]  # fmt: skip
+    for table in tables:
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(root / "data" / f"{table}.parquet"),
+            pd.read_parquet(run.data / f"{table}.parquet"),
+        )
+    assert json.loads((root / "data" / "08_reporting" / "evaluation_metrics.json").read_text()) == (
+        json.loads((run.data / "08_reporting" / "evaluation_metrics.json").read_text())
+    )
