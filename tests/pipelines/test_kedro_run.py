@@ -157,8 +157,10 @@ def test_bridge_run_equals_kedro_run(
         project_path=str(KEDRO_PROJECT), conf_source=str(conf), params=params, return_state=True
     )
     assert state.is_completed(), state.message
-    tables = ["02_intermediate/races", "02_intermediate/entries", "02_intermediate/payouts",
-              "04_feature/features", "05_model_input/test_set", "07_model_output/forecast"]  # fmt: skip
+    tables = [
+        *("02_intermediate/races", "02_intermediate/entries", "02_intermediate/payouts"),
+        *("04_feature/features", "05_model_input/test_set", "07_model_output/forecast"),
+    ]
     for table in tables:
         pd.testing.assert_frame_equal(
             pd.read_parquet(root / "data" / f"{table}.parquet"),
