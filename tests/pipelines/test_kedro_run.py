@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -169,3 +170,16 @@ def test_bridge_run_equals_kedro_run(
     assert json.loads((root / "data" / "08_reporting" / "evaluation_metrics.json").read_text()) == (
         json.loads((run.data / "08_reporting" / "evaluation_metrics.json").read_text())
     )
+
+
+def test_kedro_viz_build_exports_the_pipelines(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(KEDRO_PROJECT, project, ignore=shutil.ignore_patterns("data", ".*", "build"))
+    result = kedro("viz", "build", cwd=project)
+    assert result.returncode == 0, result.stderr[-2000:]
+    main = json.loads((project / "build" / "api" / "main").read_text())
+    node_names = {node["name"] for node in main["nodes"] if node["type"] == "task"}
+    assert {"discover_race_ids", "parse_result_pages", "train_win_model", "forecast_races"} <= (
+        node_names
+    )
+    assert len(node_names) == 11  # every node of __default__
