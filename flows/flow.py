@@ -25,6 +25,7 @@ from prefect.logging.handlers import APILogHandler
 
 from flows.config import CONFIG_KEY, CONFIG_PATTERNS, OrchestrationConfig
 from flows.plan import Plan, build_plan
+from flows.progress import ProgressArtifactHandler
 from flows.runner import PrefectRunner
 
 PROJECT_ENV = "KEDRO_PROJECT_PATH"
@@ -93,14 +94,16 @@ def in_project(project: Path) -> Iterator[None]:
 @contextmanager
 def prefect_logging(names: list[str]) -> Iterator[None]:
     """Send these loggers' records to the Prefect API, so Kedro's and the
-    project's log lines show under the task run that emitted them."""
+    project's log lines show under the task run that emitted them, and their
+    progress records to progress artifacts."""
     added = []
+    progress = ProgressArtifactHandler()
     for name in dict.fromkeys(names):
         logger = logging.getLogger(name)
         if not any(isinstance(h, APILogHandler) for h in logger.handlers):
-            handler = APILogHandler()
-            logger.addHandler(handler)
-            added.append((logger, handler))
+            for handler in (APILogHandler(), progress):
+                logger.addHandler(handler)
+                added.append((logger, handler))
     try:
         yield
     finally:

@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from prefect.logging.handlers import APILogHandler
 
 from flows import kedro_flow, plan_pipeline
 from flows.local_server import api
@@ -174,6 +175,7 @@ def test_retrying_a_failed_flow_run_resumes_at_the_failed_node(
 def test_node_logs_and_run_artifacts_reach_the_server(prefect_api: str, toy: Path) -> None:
     state = run(toy, pipeline="main")
     make_raw = task_runs(prefect_api, state.state_details.flow_run_id)["make_raw"]
+    APILogHandler().flush()  # logs travel to the server in the background
     logs = api(prefect_api, "logs/filter", {
         "logs": {"task_run_id": {"any_": [make_raw["id"]]}}, "limit": 200, "offset": 0,
     })  # fmt: skip
@@ -183,6 +185,8 @@ def test_node_logs_and_run_artifacts_reach_the_server(prefect_api: str, toy: Pat
     })  # fmt: skip
     assert any("toy: making 20 rows" in log["message"] for log in logs)
     keys = {a["key"] for a in artifacts}
-    assert {"kedro-plan-main", "kedro-run-main"} <= keys
+    assert {"kedro-plan-main", "kedro-run-main", "progress-make-raw"} <= keys
+    progress = next(a for a in artifacts if a["key"] == "progress-make-raw")
+    assert progress["type"] == "progress" and progress["data"] == 50.0
     summary = next(a for a in artifacts if a["key"] == "kedro-run-main")["data"]
     assert "`clean` (16)" in summary and "| `make_raw` | Completed |" in summary

@@ -180,8 +180,10 @@ class _Reporter:
         by_time = self.log_interval_s and now - self.last_tick_time >= self.log_interval_s
         if by_count or by_time:
             self.last_tick_time, self.last_tick_done = now, self.done
-            if self.log_lines:
-                self.log.info("%s", self._line(now))
+            # Always a log record, bar or not: an orchestrator (the Prefect bridge)
+            # turns records carrying ``progress`` into a progress artifact.
+            level = logging.INFO if self.log_lines else logging.DEBUG
+            self.log.log(level, "%s", self._line(now), extra=self._extra())
             self._callback()
 
     def finish(self, completed: bool) -> None:
@@ -196,9 +198,13 @@ class _Reporter:
             counted,
             _duration(elapsed),
             "" if rate is None else f" ({rate:,.1f}/s)",
+            extra=self._extra(),
         )
         if self.last_callback_done != self.done:  # the last tick may have reported it already
             self._callback()
+
+    def _extra(self) -> dict[str, object]:
+        return {"progress": (self.done, self.total)}
 
     def _line(self, now: float) -> str:
         elapsed = now - self.started

@@ -23,6 +23,7 @@ from forecast_keiba.netkeiba.model import NoRacePage, RaceListPage, RaceResultPa
 from forecast_keiba.netkeiba.parsing import parse_page
 from forecast_keiba.netkeiba.race_id import parse_race_id
 from forecast_keiba.netkeiba.urls import SiteUrls
+from forecast_keiba.progress import progress
 
 log = logging.getLogger(__name__)
 
@@ -72,16 +73,15 @@ def discover_race_ids(
     start, end = resolve_date_range(scraping)
     today = today_jst()
     found: list[dict[str, str]] = []
+    days = [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
     with config.open_client() as http:
-        day = start
-        while day <= end:
+        for day in progress(days, description="day lists", log=log):
             url = config.urls.day_list(day)
             page = parse_page(http.fetch(url, final=day < today).text, source=url)
             if isinstance(page, RaceListPage):
                 found.extend({"race_id": rid, "date": day.isoformat()} for rid in page.race_ids)
             elif not isinstance(page, NoRacePage):
                 raise ParseError(url, f"expected a day list, got a {page.kind} page")
-            day += dt.timedelta(days=1)
     log.info("discovered %d races from %s to %s", len(found), start, end)
     return found
 
@@ -178,7 +178,13 @@ class _ResultFetcher:
         with self._lock:
             self.done += 1
             if self.done % 200 == 0 or self.done == self.total:
-                log.info("fetched %d/%d result pages (%s)", self.done, self.total, client.stats)
+                log.info(
+                    "fetched %d/%d result pages (%s)",
+                    self.done,
+                    self.total,
+                    client.stats,
+                    extra={"progress": (self.done, self.total)},  # → Prefect progress artifact
+                )
             if self.done == self.total:
                 client.close()
                 self._client = None

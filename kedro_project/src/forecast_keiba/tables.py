@@ -25,6 +25,7 @@ from forecast_keiba.netkeiba.model import (
     RaceResultPage,
 )
 from forecast_keiba.netkeiba.parsing import parse_page
+from forecast_keiba.progress import progress
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +116,7 @@ def tables_from_pages(
     pages: Iterable[tuple[str, Callable[[], ParsedPage]]],
     *,
     max_failure_ratio: float = 0.0,
+    total: int | None = None,
 ) -> RaceTables:
     """Parse a batch of pages into tables, quarantining the ones that fail.
 
@@ -130,7 +132,7 @@ def tables_from_pages(
     payouts: list[dict[str, object]] = []
     failures: list[dict[str, object]] = []
     seen = 0
-    for source, parse in pages:
+    for source, parse in progress(pages, total=total, description="pages parsed", log=log):
         seen += 1
         try:
             page = parse()
@@ -186,6 +188,7 @@ def parse_result_pages(
     tables = tables_from_pages(
         ((f"raw_result_pages/{rid}", parse(rid)) for rid in sorted(raw_pages)),
         max_failure_ratio=float(preprocessing.get("max_failure_ratio", 0.0)),  # type: ignore[arg-type]
+        total=len(raw_pages),
     )
     if tables.races.empty:
         raise ValueError(f"raw_result_pages: none of {len(raw_pages)} pages holds a race result")
