@@ -1,11 +1,10 @@
 """``keiba demo``: from nothing to the next race day's forecast, offline.
 
-Starts the replica on 127.0.0.1 and runs the whole pipeline against it, by
-default as a Prefect flow (one task per Kedro node) on a local Prefect server
-that keeps running afterwards so that the printed flow-run URL opens in the UI;
-with ``--native`` as a plain ``kedro run``. The replica's world and the
-pipeline's date range come from the same numbers here, so the scraped calendar
-always matches the served one.
+Runs the whole pipeline on the embedded defaults: the offline replica (served
+on 127.0.0.1 by the project's EmbeddedReplica hook, world from
+``conf/base/parameters.yml``), by default as a Prefect flow (one task per Kedro
+node) on a local Prefect server that keeps running afterwards so that the
+printed flow-run URL opens in the UI; with ``--native`` as a plain ``kedro run``.
 """
 
 from __future__ import annotations
@@ -18,9 +17,6 @@ from pathlib import Path
 
 import yaml
 
-from forecast_keiba.replica.server import ReplicaServer
-from forecast_keiba.replica.world import World, WorldConfig
-
 KEDRO_PROJECT = Path(__file__).resolve().parents[2]
 REPO = KEDRO_PROJECT.parent
 PREFECT_HOME = REPO / "var" / "prefect"
@@ -28,40 +24,24 @@ PREFECT_HOME = REPO / "var" / "prefect"
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = subparsers.add_parser("demo", help="replica → pipeline → forecast (offline)")
-    # The port conf/base expects: with it, a second demo reuses every cached node.
-    parser.add_argument("--port", type=int, default=8765, help="replica port (0 = any free)")
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--days", type=int, default=104, help="racing days in the world")
-    parser.add_argument("--races-per-day", type=int, default=24)
     parser.add_argument("--env", default=None, help="Kedro environment (default: local)")
     parser.add_argument(
         "--native", action="store_true", help="plain `kedro run` instead of a Prefect flow"
     )
     parser.add_argument("--prefect-port", type=int, default=4200, help="local Prefect server")
-    parser.add_argument("--conf-source", default=None, help="another conf folder (with --native)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    world = World(WorldConfig(seed=args.seed, n_days=args.days, races_per_day=args.races_per_day))
-    days = world.racing_days()
-    with ReplicaServer(world, port=args.port) as server:
-        print(f"replica: {server.urls.db_base} ({len(days)} race days, {days[0]}..{days[-1]})")
-        params = {
-            "source.db_base_url": server.urls.db_base,
-            "source.race_base_url": server.urls.race_base,
-            "scraping.start_date": days[0].isoformat(),
-            "scraping.end_date": days[-1].isoformat(),
-        }
-        if args.native:
-            code = kedro_run(params, env=args.env, conf_source=args.conf_source)
-        else:
-            code = prefect_run(params, env=args.env, port=args.prefect_port)
+    if args.native:
+        code = kedro_run({}, env=args.env)
+    else:
+        code = prefect_run({}, env=args.env, port=args.prefect_port)
     if code != 0:
         print(f"the pipeline failed (exit code {code})", file=sys.stderr)
         return code
-    report = data_root(args.conf_source) / "08_reporting" / "forecast.txt"
-    print(f"\nForecast for {world.upcoming_days()[0]} ({report}):\n")
+    report = data_root() / "08_reporting" / "forecast.txt"
+    print(f"\nForecast ({report.relative_to(REPO)}):\n")
     print(report.read_text(encoding="utf-8"))
     return 0
 
@@ -85,7 +65,7 @@ def prefect_run(params: dict[str, str], env: str | None, port: int) -> int:
     api_url = ensure_server(PREFECT_HOME, port)
     settings = {PREFECT_API_URL: api_url, HOME_SETTING: str(PREFECT_HOME),
                 PREFECT_LOCAL_STORAGE_PATH: str(PREFECT_HOME / "storage")}  # fmt: skip
-    nested = parse_params(format_params(params))
+    nested = parse_params(format_params(params)) or None
     with temporary_settings(updates=settings):
         print(plan_pipeline(env=env, params=nested, project_path=str(KEDRO_PROJECT)).to_text())
         state = kedro_flow(
@@ -103,7 +83,9 @@ def kedro_run(
     conf_source: str | None = None,
 ) -> int:
     """A real ``kedro run`` in the project directory, as a user would type it."""
-    command = [sys.executable, "-m", "kedro", "run", "--params", format_params(params)]
+    command = [sys.executable, "-m", "kedro", "run"]
+    if params:
+        command += ["--params", format_params(params)]
     if env:
         command += ["--env", env]
     if pipeline:

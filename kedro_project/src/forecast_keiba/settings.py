@@ -3,6 +3,9 @@
 from kedro.config import OmegaConfigLoader
 
 import forecast_keiba.privacy  # noqa: F401  (telemetry off before anything else loads)
+from forecast_keiba.hooks import EmbeddedReplica
+
+HOOKS = (EmbeddedReplica(),)
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {

@@ -1,0 +1,69 @@
+"""Project hooks.
+
+:class:`EmbeddedReplica` makes the embedded default work out of the box: when
+the configured source is a loopback address where nothing answers, it serves
+the offline replica there (in-process, for the length of the run), with the
+world described by ``source.embedded_replica``. ``kedro run`` then works right
+after set-up, and so does every orchestrated run, in whatever process it lands.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import socket
+from typing import Any
+from urllib.parse import urlsplit
+
+from kedro.framework.hooks import hook_impl
+
+from forecast_keiba.replica.server import ReplicaServer
+from forecast_keiba.replica.world import World, WorldConfig
+
+log = logging.getLogger(__name__)
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def _answers(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+class EmbeddedReplica:
+    def __init__(self) -> None:
+        self._server: ReplicaServer | None = None
+
+    @hook_impl
+    def before_pipeline_run(self, run_params: dict[str, Any], catalog: Any) -> None:
+        try:
+            source = catalog.load("params:source")
+        except Exception:
+            return  # a pipeline run without the source parameters
+        embedded = source.get("embedded_replica")
+        url = urlsplit(source.get("db_base_url", ""))
+        if not embedded or url.hostname not in LOOPBACK or url.port is None:
+            return
+        if _answers(url.hostname, url.port):
+            return  # a replica (or something else) already serves there
+        config = WorldConfig(**{
+            **embedded, "start_date": dt.date.fromisoformat(str(embedded["start_date"]))
+        }) if "start_date" in embedded else WorldConfig(**embedded)  # fmt: skip
+        self._server = ReplicaServer(World(config), host=url.hostname, port=url.port).start()
+        log.info(
+            "serving the embedded netkeiba replica on %s for this run", self._server.urls.db_base
+        )
+
+    @hook_impl
+    def after_pipeline_run(self) -> None:
+        self._stop()
+
+    @hook_impl
+    def on_pipeline_error(self) -> None:
+        self._stop()
+
+    def _stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
