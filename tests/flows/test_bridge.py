@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -51,14 +52,23 @@ def task_runs(prefect_api: str, flow_run_id: object) -> dict[str, dict[str, Any]
     return latest
 
 
-def states(prefect_api: str, state) -> dict[str, str]:
-    runs = task_runs(prefect_api, state.state_details.flow_run_id)
-    return {name: run["state"]["name"] for name, run in runs.items()}
+def states(prefect_api: str, state, expect: dict[str, str] | None = None) -> dict[str, str]:
+    """Each node's latest task-run state. Task-run states reach the server's
+    database through events, a moment after the run: with ``expect``, wait
+    (up to a minute) until the server shows those states, then return them all."""
+    deadline = time.monotonic() + 60
+    while True:
+        runs = task_runs(prefect_api, state.state_details.flow_run_id)
+        found = {name: run["state"]["name"] for name, run in runs.items()}
+        if not expect or expect.items() <= found.items() or time.monotonic() > deadline:
+            return found
+        time.sleep(0.5)
 
 
 def test_one_task_run_per_node_named_after_it_and_hooks_fire(prefect_api: str, toy: Path) -> None:
     state = run(toy, pipeline="main")
     assert state.is_completed()
+    states(prefect_api, state, dict.fromkeys(MAIN_NODES, "Completed"))
     runs = task_runs(prefect_api, state.state_details.flow_run_id)
     assert set(runs) == MAIN_NODES
     assert "pipeline:main" in runs["clean"]["tags"] and "prep" in runs["clean"]["tags"]
@@ -96,10 +106,11 @@ def test_second_run_is_served_from_cache_as_planned(prefect_api: str, toy: Path)
     assert plan.predictions == {"make_raw": "hit", "clean": "hit", "feat.double": "excluded",
                                 "feat.total": "hit", "report": "hit"}  # fmt: skip
     second = run(toy, pipeline="main")
-    assert states(prefect_api, second) == {
+    expected = {
         "make_raw": "Cached", "clean": "Cached", "feat.double": "Completed",
         "feat.total": "Cached", "report": "Cached",
     }  # fmt: skip
+    assert states(prefect_api, second, expected) == expected
     assert "before_node_run:clean" not in events(toy)[-20:]
 
 
@@ -108,7 +119,7 @@ def test_parameter_change_reruns_only_dependent_nodes(prefect_api: str, toy: Pat
     plan = plan_pipeline("main", project_path=str(toy), params={"title": "renamed"})
     assert plan.predictions["report"] == "miss" and plan.predictions["feat.total"] == "hit"
     changed = run(toy, pipeline="main", params={"title": "renamed"})
-    result = states(prefect_api, changed)
+    result = states(prefect_api, changed, {"report": "Completed", "feat.total": "Cached"})
     assert result["report"] == "Completed"
     assert result["make_raw"] == result["clean"] == result["feat.total"] == "Cached"
     assert json.loads((toy / "data" / "report.json").read_text())["title"] == "renamed"
@@ -118,14 +129,18 @@ def test_deleted_output_is_rebuilt_not_served_from_cache(prefect_api: str, toy: 
     assert run(toy, pipeline="main").is_completed()
     (toy / "data" / "summary.json").unlink()
     assert plan_pipeline("main", project_path=str(toy)).predictions["feat.total"] == "miss"
-    assert states(prefect_api, run(toy, pipeline="main"))["feat.total"] == "Completed"
+    rebuilt = states(prefect_api, run(toy, pipeline="main"), {"feat.total": "Completed"})
+    assert rebuilt["feat.total"] == "Completed"
     assert (toy / "data" / "summary.json").exists()
-    assert states(prefect_api, run(toy, pipeline="main"))["feat.total"] == "Cached"
+    cached = states(prefect_api, run(toy, pipeline="main"), {"feat.total": "Cached"})
+    assert cached["feat.total"] == "Cached"
 
 
 def test_refresh_ignores_the_cache_of_selected_nodes(prefect_api: str, toy: Path) -> None:
     assert run(toy, pipeline="main").is_completed()
-    result = states(prefect_api, run(toy, pipeline="main", refresh=["clean"]))
+    result = states(
+        prefect_api, run(toy, pipeline="main", refresh=["clean"]), {"clean": "Completed"}
+    )
     assert result["clean"] == "Completed" and result["make_raw"] == "Cached"
 
 
@@ -136,6 +151,7 @@ def test_node_with_two_retries_succeeds_on_the_third_attempt(
     monkeypatch.setenv("TOY_FLAKY", str(counter))
     state = run(toy, pipeline="flaky")
     assert state.is_completed()
+    states(prefect_api, state, {"flaky": "Completed"})
     flaky = task_runs(prefect_api, state.state_details.flow_run_id)["flaky"]
     assert flaky["state"]["name"] == "Completed" and flaky["run_count"] == 3
     assert counter.read_text() == "3"
@@ -150,7 +166,7 @@ def test_retrying_a_failed_flow_run_resumes_at_the_failed_node(
     monkeypatch.setenv("TOY_FAIL_CLEAN", str(switch))
     failed = run(toy, pipeline="main")
     assert failed.is_failed()
-    first = states(prefect_api, failed)
+    first = states(prefect_api, failed, {"make_raw": "Completed", "clean": "Failed"})
     assert first["make_raw"] == "Completed" and first["clean"] == "Failed"
     assert "on_node_error:clean" in events(toy) and "on_pipeline_error:NodesFailed" in events(toy)
     assert not (toy / "data" / "report.json").exists()
@@ -166,7 +182,9 @@ def test_retrying_a_failed_flow_run_resumes_at_the_failed_node(
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     retried = api(prefect_api, f"flow_runs/{flow_run_id}")
     assert retried["state"]["type"] == "COMPLETED"
-    resumed = states(prefect_api, failed)
+    resumed = states(
+        prefect_api, failed, {"make_raw": "Cached", "clean": "Completed", "report": "Completed"}
+    )
     assert resumed["make_raw"] == "Cached"
     assert resumed["clean"] == resumed["report"] == resumed["feat.total"] == "Completed"
     assert (toy / "data" / "report.json").exists()
@@ -174,6 +192,7 @@ def test_retrying_a_failed_flow_run_resumes_at_the_failed_node(
 
 def test_node_logs_and_run_artifacts_reach_the_server(prefect_api: str, toy: Path) -> None:
     state = run(toy, pipeline="main")
+    states(prefect_api, state, {"make_raw": "Completed"})
     make_raw = task_runs(prefect_api, state.state_details.flow_run_id)["make_raw"]
     APILogHandler().flush()  # logs travel to the server in the background
     logs = api(prefect_api, "logs/filter", {
