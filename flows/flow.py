@@ -134,6 +134,44 @@ def filtered_pipeline(
     )
 
 
+@contextmanager
+def kedro_session(
+    project_path: str | None,
+    env: str | None,
+    params: dict[str, Any] | None,
+    conf_source: str | None,
+) -> Iterator[tuple[Path, str, KedroSession, Any, OrchestrationConfig]]:
+    """A session of the project as ``kedro run`` would open it, from the project
+    folder: (project path, package name, session, context, prefect.yml)."""
+    project = find_project(project_path)
+    metadata = bootstrap_project(project)
+    with (
+        in_project(project),
+        KedroSession.create(
+            project_path=project, env=env, runtime_params=params, conf_source=conf_source
+        ) as session,
+    ):
+        context = session.load_context()
+        yield project, metadata.package_name, session, context, load_orchestration_config(context)
+
+
+def run_pipeline(pipeline: str = "__default__", **arguments: Any) -> dict[str, str]:
+    """The body of every Kedro flow: see :func:`kedro_flow` for the arguments."""
+    refresh = arguments.pop("refresh", False)
+    filters = {k: arguments.pop(k, None) for k in ("tags", "node_names", "from_nodes",
+                                                     "to_nodes", "namespaces")}  # fmt: skip
+    with kedro_session(**arguments) as (project, package, session, _, config):
+        runner = PrefectRunner(
+            config,
+            pipeline_name=pipeline,
+            refresh=refresh,
+            state_dir=state_dir(project, config),
+        )
+        with prefect_logging(["kedro", package, "flows", *config.loggers]):
+            session.run(pipeline_name=pipeline, runner=runner, **filters)
+    return {name: state.name for name, state in runner.states.items()}
+
+
 @flow(name="kedro", flow_run_name="kedro-{pipeline}", log_prints=True, validate_parameters=True)
 def kedro_flow(
     pipeline: str = "__default__",
@@ -156,37 +194,33 @@ def kedro_flow(
     (true) or the named nodes, ignoring their cache. Returns each node's final
     state name.
     """
-    project = find_project(project_path)
-    metadata = bootstrap_project(project)
-    with (
-        in_project(project),
-        KedroSession.create(
-            project_path=project, env=env, runtime_params=params, conf_source=conf_source
-        ) as session,
-    ):
-        config = load_orchestration_config(session.load_context())
-        runner = PrefectRunner(
-            config,
-            pipeline_name=pipeline,
-            refresh=refresh,
-            state_dir=state_dir(project, config),
-        )
-        with prefect_logging(["kedro", metadata.package_name, "flows", *config.loggers]):
-            session.run(
-                pipeline_name=pipeline,
-                tags=tags,
-                node_names=node_names,
-                from_nodes=from_nodes,
-                to_nodes=to_nodes,
-                namespaces=namespaces,
-                runner=runner,
-            )
-    return {name: state.name for name, state in runner.states.items()}
+    return run_pipeline(**locals())
 
 
 def pipeline_flow(pipeline: str, *, name: str | None = None) -> Flow[..., dict[str, str]]:
-    """A flow bound to one pipeline (a deployment entrypoint), named ``kedro-<pipeline>``."""
-    return kedro_flow.with_options(name=name or f"kedro-{pipeline.strip('_') or 'default'}")
+    """A flow running one pipeline (a deployment entrypoint), named ``kedro-<pipeline>``.
+
+    Same arguments as :func:`kedro_flow` except ``pipeline``, which is bound.
+    """
+
+    def run(
+        env: str | None = None,
+        params: dict[str, Any] | None = None,
+        tags: list[str] | None = None,
+        node_names: list[str] | None = None,
+        from_nodes: list[str] | None = None,
+        to_nodes: list[str] | None = None,
+        namespaces: list[str] | None = None,
+        refresh: bool | list[str] = False,
+        project_path: str | None = None,
+        conf_source: str | None = None,
+    ) -> dict[str, str]:
+        return run_pipeline(**{**locals(), "pipeline": pipeline})  # locals() holds `pipeline` too
+
+    label = pipeline.strip("_") or "default"
+    run.__name__ = run.__qualname__ = f"kedro_{label}"
+    run.__doc__ = f"Run the Kedro pipeline {pipeline!r}, one Prefect task per node."
+    return flow(name=name or f"kedro-{label}", flow_run_name=f"kedro-{label}", log_prints=True)(run)
 
 
 def plan_pipeline(
@@ -203,16 +237,7 @@ def plan_pipeline(
     from kedro.framework.project import pipelines
     from prefect.results import get_result_store
 
-    project = find_project(project_path)
-    bootstrap_project(project)
-    with (
-        in_project(project),
-        KedroSession.create(
-            project_path=project, env=env, runtime_params=params, conf_source=conf_source
-        ) as session,
-    ):
-        context = session.load_context()
-        config = load_orchestration_config(context)
+    with kedro_session(project_path, env, params, conf_source) as (project, _, _, context, config):
         selected = filtered_pipeline(dict(pipelines), pipeline, **filters)
         return build_plan(
             selected,

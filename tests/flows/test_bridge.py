@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from prefect.logging.handlers import APILogHandler
 
-from flows import kedro_flow, plan_pipeline
+from flows import kedro_flow, pipeline_flow, plan_pipeline
 from flows.local_server import api
 from tests.support import REPO
 
@@ -79,6 +79,14 @@ def test_one_task_run_per_node_named_after_it_and_hooks_fire(prefect_api: str, t
     for node in MAIN_NODES:
         assert f"before_node_run:{node}" in fired and f"after_node_run:{node}" in fired
     assert "after_dataset_saved:clean" in fired and "after_dataset_loaded:clean" in fired
+
+
+def test_pipeline_flow_is_bound_to_its_pipeline(prefect_api: str, toy: Path) -> None:
+    flaky_flow = pipeline_flow("flaky")
+    assert flaky_flow.name == "kedro-flaky"
+    state = flaky_flow(project_path=str(toy), return_state=True)
+    assert state.is_completed()
+    assert set(states(prefect_api, state, {"flaky": "Completed"})) == {"make_raw", "clean", "flaky"}
 
 
 def test_outputs_equal_kedro_run(prefect_api: str, toy: Path, tmp_path: Path) -> None:

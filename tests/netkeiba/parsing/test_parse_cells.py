@@ -25,7 +25,16 @@ def test_parse_int_rejects_garbage(text: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("54", 54.0), (" 51.0 ", 51.0), ("57.5", 57.5), ("", None), ("---", None)],
+    [
+        ("54", 54.0),
+        (" 51.0 ", 51.0),
+        ("57.5", 57.5),
+        ("1,350.0", 1350.0),  # past the plain-number fast path
+        ("5 4", 54.0),
+        ("５４", 54.0),  # full-width digits, as int() and float() read them
+        ("", None),
+        ("---", None),
+    ],
 )
 def test_parse_float(text: str, expected: float | None) -> None:
     assert cells.parse_float(text) == expected
@@ -116,14 +125,17 @@ def test_parse_body_weight_rejects_garbage(text: str) -> None:
         ("牡2", ("colt", 2)),
         ("セ10", ("gelding", 10)),
         (" 牝 3 ", ("filly", 3)),
+        (" 牡4\n", ("colt", 4)),
+        ("牝３", ("filly", 3)),
         ("", (None, None)),
+        ("**", (None, None)),
     ],
 )
 def test_parse_sex_age(text: str, expected: tuple[str | None, int | None]) -> None:
     assert cells.parse_sex_age(text) == expected
 
 
-@pytest.mark.parametrize("text", ["牝", "X3", "3牝", "牝三"])
+@pytest.mark.parametrize("text", ["牝", "X3", "3牝", "牝三", " X 3 ", "牝3.5"])
 def test_parse_sex_age_rejects_garbage(text: str) -> None:
     with pytest.raises(ValueError, match="not a sex-age"):
         cells.parse_sex_age(text)
@@ -221,8 +233,17 @@ def test_parse_combination_rejects_garbage(text: str) -> None:
         cells.parse_combination(text)
 
 
-def test_split_multi() -> None:
-    assert cells.split_multi("1\n3\n\n 4 ") == ["1", "3", "4"]
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1\n3\n\n 4 ", ["1", "3", "4"]),
+        (" 1,100 ", ["1,100"]),  # one value, no separator
+        ("\u3000", []),
+        ("", []),
+    ],
+)
+def test_split_multi(text: str, expected: list[str]) -> None:
+    assert cells.split_multi(text) == expected
 
 
 @pytest.mark.parametrize(
@@ -343,6 +364,11 @@ def test_parse_race_conditions(text: str, expected: cells.RaceConditions) -> Non
         ("/race/sum/54/20221022/", "race", None),
         ("/race/movie/202010020104", "race", None),
         ("/horse/2019105096/", "jockey", None),
+        ("/horse/20191050960/", "horse", None),  # eleven characters: not a horse id
+        ("/horse/2019105096?x=1", "horse", "2019105096"),
+        ("/trainer/result/01088/", "trainer", "01088"),
+        ("/owner/result/recent/226800/", "owner", "226800"),
+        ("/jockey/result/recent/011/", "jockey", None),
         ("/?pid=horse_training&id=20171", "horse", None),
         (None, "horse", None),
         ("", "horse", None),

@@ -283,6 +283,27 @@ def test_inconsistent_payouts_are_a_parse_error(payouts: list[pb.PayoutRow]) -> 
     assert caught.value.source == "pay.html"
 
 
+def test_payout_row_with_a_second_header_cell_is_a_parse_error() -> None:
+    """A row is one payout, "label | numbers | yen | popularity": a second ``th`` is garbage."""
+    page = pb.db_race_page(payouts=[pb.PayoutRow("単勝", ["1"], ["140"], ["1"])])
+    assert isinstance(page, str)
+    broken = page.replace("<th>単勝</th>", "<th>単勝</th><th>x</th>")
+    with pytest.raises(ParseError, match="payout 単勝"):
+        parse_page(broken, "pay.html")
+
+
+def test_payout_rows_skip_header_rows_and_markup_between_cells() -> None:
+    page = pb.db_race_page(payouts=[pb.PayoutRow("単勝", ["1"], ["140"], ["1"])])
+    assert isinstance(page, str)
+    page = page.replace(
+        "<tr>\n<th>単勝</th>\n<td>1</td>",
+        "<tr><th>券種</th><th>馬番</th><th>払戻</th><th>人気</th></tr>"
+        "<tr>\n<th>単勝</th><!-- c -->\n<td>1</td>",
+    )
+    assert "券種" in page
+    assert _result(page).payouts == (Payout("win", (1,), 140, 1),)
+
+
 def test_unknown_bet_label_is_skipped() -> None:
     payouts = [pb.PayoutRow("単勝", ["1"], ["140"], ["1"]), pb.PayoutRow("WIN5", ["1"], ["9"])]
     page = _result(pb.db_race_page(payouts=payouts))
