@@ -12,14 +12,21 @@ numbers less so. By default glibc's trim threshold is raised first (see
 ``forecast_keiba.netkeiba.parsing.allocator``), for both sides alike;
 ``--no-tune-allocator`` measures without it.
 
-Pages: ``--pages DIR`` (its db.netkeiba result pages; other pages are
-skipped), by default ``../shared/netkeiba/pages`` when present, else pages
-generated in-process by ``tests/netkeiba/parsing/page_builders.py``.
+Two page sets, each timed on its own batch within the same rounds:
 
-The last line printed is one JSON object:
+* real: ``--pages DIR`` (its db.netkeiba result pages; other pages are
+  skipped), by default ``../shared/netkeiba/pages`` when present; without
+  either, a "generated" set built by ``tests/netkeiba/parsing/page_builders.py``;
+* replica: ``--replica N`` result pages of the offline replica
+  (:mod:`forecast_keiba.replica`), rendered as its server serves them
+  (EUC-JP, with the race context); ``--replica 0`` leaves them out.
+
+Each set is reported on its own; the headline figures are over all pages
+parsed in the run (total pages / total seconds, both sets together). The last
+line printed is one JSON object:
 ``{"ours_pages_per_s": ..., "read_html_pages_per_s": ..., "speedup": ...}``.
 
-Run: ``uv run python bench/parse_bench.py [--pages DIR] [--rounds N]``.
+Run: ``uv run python bench/parse_bench.py [--pages DIR] [--replica N] [--rounds N]``.
 """
 
 from __future__ import annotations
@@ -49,6 +56,15 @@ SHARED_PAGES = REPO / ".." / "shared" / "netkeiba" / "pages"
 BUILDERS = REPO / "tests" / "netkeiba" / "parsing" / "page_builders.py"
 
 Page = tuple[str, bytes]
+
+
+@dataclass
+class PageSet:
+    """Pages timed as one batch, reported on their own."""
+
+    name: str
+    origin: str
+    pages: list[Page]
 
 
 # ---------------------------------------------------------------- the read_html baseline
@@ -171,6 +187,25 @@ def generated_pages() -> list[Page]:
     return pages
 
 
+def replica_pages(count: int, seed: int = 42) -> list[Page]:
+    """``count`` result pages of a replica world, as its server renders them.
+
+    Two racing days of ``ceil(count / 2)`` races each: JRA-sized fields (9 to 18
+    runners for the default 48), turf and dirt, the odd scratched or pulled-up
+    horse, the nine bet types paid out.
+    """
+    from forecast_keiba.replica.render import encode, render_result_page
+    from forecast_keiba.replica.world import World, WorldConfig
+
+    per_day = max(1, min(120, -(-count // 2)))
+    world = World(WorldConfig(seed=seed, n_days=2, races_per_day=per_day, upcoming_days=0))
+    pages: list[Page] = []
+    for race_id in world.run_race_ids()[:count]:
+        page = render_result_page(world.result_page(race_id), world.race_context(race_id))
+        pages.append((f"replica-{race_id}.html", encode(page)))
+    return pages
+
+
 def load_pages(directory: Path) -> list[Page]:
     """The db.netkeiba result pages among ``directory``'s ``*.html`` (by content)."""
     pages: list[Page] = []
@@ -203,25 +238,38 @@ def cross_check(pages: list[Page]) -> None:
 # ---------------------------------------------------------------- timing
 
 
+@dataclass
+class Timing:
+    """Seconds each parser spent on one page set, and the pages each parsed."""
+
+    ours_s: float = 0.0
+    baseline_s: float = 0.0
+    pages: int = 0
+
+    def rates(self) -> tuple[float, float]:
+        """(ours, read_html) pages per second."""
+        return self.pages / self.ours_s, self.pages / self.baseline_s
+
+
 def measure(
-    pages: list[Page], rounds: int, batch_size: int, per_page: bool = False
-) -> tuple[float, float, int]:
-    """Seconds spent by (ours, read_html) on ``rounds`` interleaved batches, and pages per batch.
+    sets: list[PageSet], rounds: int, batch_size: int, per_page: bool = False
+) -> list[Timing]:
+    """(ours, read_html) seconds on ``rounds`` interleaved batches of every set.
 
-    A batch is the page list repeated up to ``batch_size`` pages, the size
-    over which the baseline shares its vectorised conversion (``per_page``
-    converts each page on its own instead). Each round times one batch per
-    parser, back to back.
+    A set's batch is its page list repeated up to ``batch_size`` pages, the
+    size over which the baseline shares its vectorised conversion
+    (``per_page`` converts each page on its own instead). Each round times,
+    set after set, one batch per parser, back to back.
     """
-    batch = pages * max(1, batch_size // len(pages))
+    batches = [page_set.pages * max(1, batch_size // len(page_set.pages)) for page_set in sets]
 
-    def ours_batch() -> float:
+    def ours_batch(batch: list[Page]) -> float:
         start = time.perf_counter()
         for name, content in batch:
             ours(content, name)
         return time.perf_counter() - start
 
-    def baseline_batch() -> float:
+    def baseline_batch(batch: list[Page]) -> float:
         start = time.perf_counter()
         if per_page:  # a scraper that stores typed rows page by page
             for _, content in batch:
@@ -230,19 +278,43 @@ def measure(
             convert_batch([read_html_page(content) for _, content in batch])
         return time.perf_counter() - start
 
-    ours_batch(), baseline_batch()  # warm-up
-    ours_total = baseline_total = 0.0
+    for batch in batches:  # warm-up
+        ours_batch(batch), baseline_batch(batch)
+    timings = [Timing() for _ in sets]
     for _ in range(rounds):
-        gc.collect()
-        ours_total += ours_batch()
-        gc.collect()
-        baseline_total += baseline_batch()
-    return ours_total, baseline_total, len(batch)
+        for batch, timing in zip(batches, timings, strict=True):
+            gc.collect()
+            timing.ours_s += ours_batch(batch)
+            gc.collect()
+            timing.baseline_s += baseline_batch(batch)
+            timing.pages += len(batch)
+    return timings
+
+
+def report(label: str, timing: Timing) -> dict[str, float]:
+    """Print one set's figures; return them as the JSON line's fields."""
+    ours_rate, baseline_rate = timing.rates()
+    print(f"{label}:")
+    print(f"  ours (lexbor):    {ours_rate:9.1f} pages/s {1000 / ours_rate:8.3f} ms/page")
+    print(f"  pandas.read_html: {baseline_rate:9.1f} pages/s {1000 / baseline_rate:8.3f} ms/page")
+    print(f"  speedup: {ours_rate / baseline_rate:.1f}x")
+    return {
+        "ours_pages_per_s": round(ours_rate, 1),
+        "read_html_pages_per_s": round(baseline_rate, 1),
+        "speedup": round(ours_rate / baseline_rate, 1),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pages", type=Path, help="directory of saved db.netkeiba result pages")
+    parser.add_argument(
+        "--replica",
+        type=int,
+        default=48,
+        metavar="N",
+        help="replica result pages to add as a second set (default 48; 0: none)",
+    )
     parser.add_argument("--rounds", type=int, default=5, help="interleaved batches (default 5)")
     parser.add_argument(
         "--batch", type=int, default=100, help="pages per batch, repeating the list (default 100)"
@@ -259,37 +331,37 @@ def main(argv: list[str] | None = None) -> int:
 
     tuned = False if args.no_tune_allocator else tune_allocator()
     if args.pages is not None:
-        pages, origin = load_pages(args.pages), str(args.pages)
+        first = PageSet("real", str(args.pages), load_pages(args.pages))
     elif SHARED_PAGES.is_dir() and (shared := load_pages(SHARED_PAGES)):
-        pages, origin = shared, str(SHARED_PAGES.resolve())
+        first = PageSet("real", str(SHARED_PAGES.resolve()), shared)
     else:
-        pages, origin = generated_pages(), "generated by tests/netkeiba/parsing/page_builders.py"
-    if not pages:
-        raise SystemExit(f"no db.netkeiba result pages in {origin}")
-    cross_check(pages)
+        origin = "tests/netkeiba/parsing/page_builders.py"
+        first = PageSet("generated", origin, generated_pages())
+    if not first.pages:
+        raise SystemExit(f"no db.netkeiba result pages in {first.origin}")
+    sets = [first]
+    if args.replica > 0:
+        replica = replica_pages(args.replica)
+        sets.append(PageSet("replica", "forecast_keiba.replica, EUC-JP as served", replica))
+    for page_set in sets:
+        cross_check(page_set.pages)
 
-    ours_s, baseline_s, batch = measure(
-        pages, args.rounds, args.batch, per_page=args.per_page_conversion
-    )
-    parsed = batch * args.rounds
-    ours_rate, baseline_rate = parsed / ours_s, parsed / baseline_s
-    print(f"pages: {len(pages)} from {origin}")
-    print(f"{args.rounds} interleaved rounds of a {batch}-page batch per parser")
+    timings = measure(sets, args.rounds, args.batch, per_page=args.per_page_conversion)
+    for page_set, timing in zip(sets, timings, strict=True):
+        batch = timing.pages // args.rounds
+        print(f"{page_set.name} pages: {len(page_set.pages)} from {page_set.origin}")
+        print(f"  {args.rounds} interleaved rounds of a {batch}-page batch per parser")
     print(f"allocator trim threshold raised: {tuned}")
-    conversion = "per page" if args.per_page_conversion else f"once per {batch}-page batch"
+    conversion = "per page" if args.per_page_conversion else "once per batch"
     print(f"baseline: read_html + regex ids per page, typed conversion {conversion}")
-    print(f"ours (lexbor):    {ours_rate:9.1f} pages/s {1000 / ours_rate:8.3f} ms/page")
-    print(f"pandas.read_html: {baseline_rate:9.1f} pages/s {1000 / baseline_rate:8.3f} ms/page")
-    print(f"speedup: {ours_rate / baseline_rate:.1f}x")
-    print(
-        json.dumps(
-            {
-                "ours_pages_per_s": round(ours_rate, 1),
-                "read_html_pages_per_s": round(baseline_rate, 1),
-                "speedup": round(ours_rate / baseline_rate, 1),
-            }
-        )
+    for page_set, timing in zip(sets, timings, strict=True):
+        print(json.dumps({"set": page_set.name, **report(page_set.name, timing)}))
+    total = Timing(
+        sum(t.ours_s for t in timings),
+        sum(t.baseline_s for t in timings),
+        sum(t.pages for t in timings),
     )
+    print(json.dumps(report("all pages", total)))
     return 0
 
 

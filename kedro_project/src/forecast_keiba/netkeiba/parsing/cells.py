@@ -56,7 +56,10 @@ def parse_int(text: str) -> int | None:
 
 def parse_float(text: str) -> float | None:
     """``"54"`` / ``"51.0"`` / ``"1,350.0"`` → float; empty or placeholder → None."""
-    value = squash(text).replace(",", "")
+    value = text.strip()
+    if value.replace(".", "", 1).isdecimal():  # the common case, as in parse_odds
+        return float(value)
+    value = squash(value).replace(",", "")
     if value in _PLACEHOLDERS:
         return None
     # isdecimal() keeps float()'s extras ("nan", "1e3", "inf") out
@@ -133,6 +136,10 @@ def parse_body_weight(text: str) -> tuple[int | None, int | None]:
     return int(weight), diff_value
 
 
+# Typed once here: typing.cast is a real call, too dear per runner.
+_SEX = cast("dict[str, Sex]", vocab.SEX)
+
+
 def parse_sex(label: str) -> Sex | None:
     """牡/牝/セ → colt/filly/gelding; anything else None (used to pick the sex out of a list)."""
     return cast("Sex | None", vocab.SEX.get(squash(label)))
@@ -140,14 +147,16 @@ def parse_sex(label: str) -> Sex | None:
 
 def parse_sex_age(text: str) -> tuple[Sex | None, int | None]:
     """``"牝3"`` → ("filly", 3), ``"セ10"`` → ("gelding", 10); empty → (None, None)."""
-    value = squash(text)
-    if value in _PLACEHOLDERS:
-        return None, None
-    sex = vocab.SEX.get(value[:1])
+    value = text.strip()
+    if not value[1:].isdecimal():  # not the plain "牝3": normalise, look for placeholders
+        value = squash(value)
+        if value in _PLACEHOLDERS:
+            return None, None
+    sex = _SEX.get(value[:1])
     age = value[1:]
     if sex is None or not age.isdecimal():
         raise ValueError(f"not a sex-age: {text!r}")
-    return cast(Sex, sex), int(age)
+    return sex, int(age)
 
 
 # race.netkeiba.com spells the statuses out; db.netkeiba uses one character.
@@ -263,6 +272,9 @@ def parse_combination(text: str) -> tuple[int, ...]:
 def split_multi(text: str) -> list[str]:
     """The values of a multi-value cell whose ``<br>``-separated parts were joined
     with newlines ("1\n3\n4" for 複勝's horses), blank parts dropped."""
+    if "\n" not in text:  # one value, as in most payout cells
+        value = text.strip()
+        return [value] if value else []
     return [part for part in map(str.strip, text.split("\n")) if part]
 
 
@@ -424,10 +436,6 @@ _PATH_IDS = {
     )
     for kind, length in _ID_LENGTH.items()
 }
-_FAST_IDS = {
-    kind: (f"/{kind}/", range(int(length.split(",")[0]), int(length.split(",")[-1]) + 1))
-    for kind, length in _ID_LENGTH.items()
-}
 _QUERY_IDS = {
     kind: re.compile(rf"[?&;](?:id|race_id)=([0-9A-Za-z]{{{length}}})(?:[&#]|$)")
     for kind, length in _ID_LENGTH.items()
@@ -443,16 +451,6 @@ def link_id(href: str | None, kind: str) -> str | None:
     """
     if not href:
         return None
-    # fast path for the plain "/horse/<id>/" and "/jockey/result/recent/<id>/" shapes
-    marker, sizes = _FAST_IDS[kind]
-    start = href.find(marker)
-    if start >= 0:
-        rest = href[start + len(marker) :]
-        if rest.startswith("result/"):
-            rest = rest[14:] if rest.startswith("result/recent/") else rest[7:]
-        ident = rest.partition("/")[0]
-        if len(ident) in sizes and ident.isascii() and ident.isalnum():
-            return ident
     match = _PATH_IDS[kind].search(href)
     if match is not None:
         return match.group(1)

@@ -105,9 +105,11 @@ def _conditions_text(racedata: LexborNode | None) -> str:
 def _payouts(table: LexborNode, source: str) -> list[Payout]:
     """One pay_table_01: each row "label | numbers | yen | popularity", ``<br>``-separated."""
     rows: list[tuple[str, list[str], list[str], list[str]]] = []
-    for label_cell, values in _pay_rows(table):
-        if len(values) < 2:
+    for row in rows_of(table):
+        row_cells = cells_of(row)
+        if len(row_cells) < 3 or row_cells[0].tag != "th":
             continue
+        label_cell, *values = row_cells
         label = cells.squash(label_cell.text())
         # db cells hold bare text between <br>s, so splitting the text nodes is
         # enough; if the three cells then disagree, split exactly at the <br>s
@@ -123,31 +125,3 @@ def _payouts(table: LexborNode, source: str) -> list[Payout]:
 def _quick_lines(cell: LexborNode) -> list[str]:
     """The cell's text nodes as lines (blank ones dropped)."""
     return cells.split_multi(cell.text(separator="\n"))
-
-
-def _pay_rows(table: LexborNode) -> list[tuple[LexborNode, list[LexborNode]]]:
-    """(th, tds) per row. Two queries and a parent check per row when every row is
-    one th and three tds (always, so far); a walk of the rows otherwise."""
-    ths, tds = table.css("th"), table.css("td")
-    if len(tds) == 3 * len(ths):
-        out = []
-        for index, th in enumerate(ths):
-            row = tds[3 * index : 3 * index + 3]
-            parent = th.parent
-            if parent is None or not all(_same_parent(td, parent.mem_id) for td in row):
-                break
-            out.append((th, row))
-        else:
-            return out
-    walked = []
-    for row in rows_of(table):
-        row_cells = cells_of(row)
-        if row_cells and row_cells[0].tag == "th":
-            walked.append((row_cells[0], row_cells[1:]))
-    return walked
-
-
-def _same_parent(node: LexborNode, parent_id: int) -> bool:
-    """Whether ``node`` sits directly in the node with ``parent_id`` (by identity)."""
-    parent = node.parent
-    return parent is not None and parent.mem_id == parent_id

@@ -21,7 +21,7 @@ from selectolax.lexbor import LexborNode
 from forecast_keiba.netkeiba.errors import ParseError
 from forecast_keiba.netkeiba.model import Entry, FinishStatus
 from forecast_keiba.netkeiba.parsing import cells
-from forecast_keiba.netkeiba.parsing.tables import Table, first_link, text_of
+from forecast_keiba.netkeiba.parsing.tables import Table, link_in, text_of
 
 T = TypeVar("T")
 
@@ -35,18 +35,18 @@ _AFFILIATION = re.compile(r"^\s*(?:\[[^\]]*\]|美浦|栗東|地方|海外)\s*")
 _CARD_STATUS: dict[str, FinishStatus] = {"取消": "scratched", "除外": "excluded"}
 
 
-def _link(cell: LexborNode | None, needle: str, kind: str) -> tuple[str | None, str | None]:
-    """(id, name) of the first ``needle`` link in ``cell``; the name is the link's
+def _link(cell: LexborNode | None, kind: str) -> tuple[str | None, str | None]:
+    """(id, name) of the first ``kind`` link in ``cell``; the name is the link's
     title if set (race.netkeiba prefixes visible jockey names with marks), else
     its text, else the cell's text."""
-    link = first_link(cell, needle)
-    if link is None:
+    found = link_in(cell, kind)
+    if found is None:
         text = text_of(cell)
         return None, text or None
-    attrs = link.attrs
-    title = attrs.get("title")
+    link, attributes = found
+    title = attributes.get("title")
     name = title.strip() if title else text_of(link) or text_of(cell)
-    return cells.link_id(attrs.get("href"), kind), name or None
+    return cells.link_id(attributes.get("href"), kind), name or None
 
 
 def _unlinked_trainer(text: str | None) -> str | None:
@@ -181,21 +181,23 @@ def _column(
     position = table.columns.get(key)
     if position is None:
         return [parse("")] * len(table.rows)
-    texts = [row_cells[position].text() for _, row_cells in table.rows]
+    # text_lexbor() is lexbor's textContent: what text() returns, for half the call cost
     try:
         if not lenient:
-            return [parse(text) for text in texts]
+            return [parse(row_cells[position].text_lexbor()) for _, row_cells in table.rows]
         fallback = cast(T, default)
         return [
-            _lenient(parse, text, fallback) if index in lenient else parse(text)
-            for index, text in enumerate(texts)
+            _lenient(parse, row_cells[position].text_lexbor(), fallback)
+            if index in lenient
+            else parse(row_cells[position].text_lexbor())
+            for index, (_, row_cells) in enumerate(table.rows)
         ]
     except ValueError:
-        for index, text in enumerate(texts):
+        for index, (_, row_cells) in enumerate(table.rows):
             if lenient and index in lenient:
                 continue
             try:
-                parse(text)
+                parse(row_cells[position].text_lexbor())
             except ValueError as exc:
                 message = f"{table.what}: row {index + 1}, column {key}: {exc}"
                 raise ParseError(table.source, message) from None
@@ -207,7 +209,7 @@ def _links(table: Table, kind: str) -> list[tuple[str | None, str | None]]:
     position = table.columns.get(kind)
     if position is None:
         return [(None, None)] * len(table.rows)
-    return [_link(row_cells[position], kind, kind) for _, row_cells in table.rows]
+    return [_link(row_cells[position], kind) for _, row_cells in table.rows]
 
 
 def _card_status(row: LexborNode, row_cells: list[LexborNode]) -> FinishStatus | None:

@@ -11,7 +11,7 @@ rows are read through that map. Rows are taken only from the table node itself
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -137,26 +137,38 @@ def href_of(node: LexborNode | None) -> str | None:
 
 
 def first_link(cell: LexborNode | None, needle: str) -> LexborNode | None:
-    """The first ``<a>`` in ``cell`` whose href contains ``needle``.
+    """The first ``<a>`` in ``cell`` whose href contains ``needle``."""
+    found = link_in(cell, needle)
+    return None if found is None else found[0]
+
+
+def link_in(
+    cell: LexborNode | None, needle: str
+) -> tuple[LexborNode, dict[str, str | None]] | None:
+    """The first ``<a>`` in ``cell`` whose href contains ``needle``, and its attributes.
 
     A plain walk: for a cell of a few nodes it is ~4x cheaper than a CSS
     query. The common db.netkeiba shape, a link as the cell's first element,
-    is checked before walking the whole cell.
+    is checked before walking the whole cell. The attributes come as one dict
+    because callers want the title too, and one ``attributes`` call costs
+    about what two ``attrs.get`` calls do.
     """
     if cell is None:
         return None
     child = cell.first_child
-    while child is not None and child.tag == "-text":
+    while child is not None and child.is_text_node:
         child = child.next
     if child is not None and child.tag == "a":
-        href = child.attrs.get("href")
+        attributes = child.attributes
+        href = attributes.get("href")
         if href and needle in href:
-            return child
+            return child, attributes
     for node in cell.traverse():
         if node.tag == "a":
-            href = node.attrs.get("href")
+            attributes = node.attributes
+            href = attributes.get("href")
             if href and needle in href:
-                return node
+                return node, attributes
     return None
 
 
@@ -189,6 +201,66 @@ def _span(cell: LexborNode) -> int:
     return int(raw) if raw and raw.isdecimal() and int(raw) > 0 else 1
 
 
+class _Header(NamedTuple):
+    """What a header row says: column key → position, the labels, the width."""
+
+    columns: dict[str, int]
+    labels: tuple[str, ...]
+    width: int
+
+
+def _read_header(
+    row: LexborNode, keys: Mapping[str, str], header_ids: Mapping[str, str] | None
+) -> _Header | None:
+    """The header that ``row`` is, None when it is not one (a cell other than ``th``)."""
+    header = cells_of(row)
+    if not header or not all(cell.tag == "th" for cell in header):
+        return None
+    columns: dict[str, int] = {}
+    labels: list[str] = []
+    position = 0
+    # reading every header cell's attributes costs; most headers have no colspan
+    spans = row.css_first("[colspan]") is not None
+    for cell in header:
+        label = squash(cell.text())  # "着<br>順" → "着順"
+        labels.append(label)
+        key = keys.get(label)
+        if key is None and header_ids:
+            key = header_ids.get(cell.attrs.get("id") or "")
+        if key is not None and key not in columns:
+            columns[key] = position
+        position += _span(cell) if spans else 1
+    return _Header(columns, tuple(labels), position)
+
+
+# Header rows already read, by their markup (the cells' tags, labels, ids and
+# colspans are all in it). Every page of one layout has the same header, and
+# serialising the row (~5 µs for db.netkeiba's 21 columns) costs a third of
+# reading its cells. Only with the default COLUMN_KEYS (a constant) and no
+# header_ids, so the markup alone decides the result; bounded, so a stream of
+# odd pages cannot grow it.
+_HEADERS: dict[str, _Header | None] = {}
+_HEADERS_MAX = 64
+
+
+def _header(
+    row: LexborNode, keys: Mapping[str, str], header_ids: Mapping[str, str] | None
+) -> _Header | None:
+    """:func:`_read_header`, through the cache when ``keys``/``header_ids`` are the defaults."""
+    if keys is not COLUMN_KEYS or header_ids is not None:
+        return _read_header(row, keys, header_ids)
+    markup = row.html or ""
+    try:
+        return _HEADERS[markup]
+    except KeyError:
+        pass
+    header = _read_header(row, keys, header_ids)
+    if len(_HEADERS) >= _HEADERS_MAX:
+        _HEADERS.clear()
+    _HEADERS[markup] = header
+    return header
+
+
 class Table:
     """A table whose columns are addressed by header label.
 
@@ -213,36 +285,22 @@ class Table:
         self.source = source
         self.what = what
         rows = list(rows_of(node))
-        header: list[LexborNode] | None = None
+        header: _Header | None = None
         header_index = 0
         for header_index, row in enumerate(rows):  # noqa: B007 - used after the loop
-            row_cells = cells_of(row)
-            if row_cells and all(cell.tag == "th" for cell in row_cells):
-                header = row_cells
+            header = _header(row, keys, header_ids)
+            if header is not None:
                 break
         if header is None:
             raise ParseError(source, f"{what}: no header row")
-        columns: dict[str, int] = {}
-        labels: list[str] = []
-        position = 0
-        # reading every header cell's attributes costs; most headers have no colspan
-        spans = rows[header_index].css_first("[colspan]") is not None
-        for cell in header:
-            label = squash(cell.text())  # "着<br>順" → "着順"
-            labels.append(label)
-            key = keys.get(label)
-            if key is None and header_ids:
-                key = header_ids.get(cell.attrs.get("id") or "")
-            if key is not None and key not in columns:
-                columns[key] = position
-            position += _span(cell) if spans else 1
-        self.width = position
-        self.columns = columns
-        self.labels = labels
-        missing = [key for key in required if key not in columns]
+        self.width = header.width
+        # copies: through the cache, other tables share the header
+        self.columns = dict(header.columns)
+        self.labels = list(header.labels)
+        missing = [key for key in required if key not in self.columns]
         if missing:
             raise ParseError(
-                source, f"{what}: missing column(s) {', '.join(missing)} in header {labels}"
+                source, f"{what}: missing column(s) {', '.join(missing)} in header {self.labels}"
             )
         body = rows[header_index + 1 :]
         fast = self._rows_fast(body) if header_index == 0 else None
