@@ -11,7 +11,7 @@ unknown or mistyped key fails with its full path, before anything runs.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -79,7 +79,6 @@ class OrchestrationConfig(BaseModel):
         "the project package's are always included)",
     )
     cache_records_dir: str | None = None
-    runner: Literal["thread"] = "thread"
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any] | None) -> OrchestrationConfig:

@@ -13,6 +13,7 @@ in :data:`RUNS` and tasks receive only ``(run_id, node_name)``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import threading
 import time
@@ -24,6 +25,7 @@ from kedro.runner import Task as KedroTask
 from prefect import Task
 from prefect.assets import Asset
 from prefect.cache_policies import NO_CACHE
+from prefect.concurrency.sync import concurrency
 from prefect.tasks import MaterializingTask
 from prefect.transactions import get_transaction
 
@@ -52,16 +54,21 @@ def run_node(run_key: str, node_name: str) -> dict[str, Any]:
     """Execute one node of a registered run (the body of every node task)."""
     context = RUNS[run_key]
     node = context.nodes[node_name]
-    started = time.perf_counter()
-    KedroTask(
-        node=node,
-        catalog=context.catalog,
-        is_async=False,
-        hook_manager=context.hook_manager,
-        run_id=context.run_id,
-    ).execute()
-    duration = time.perf_counter() - started
     planned = context.planned[node_name]
+    key = planned.settings.concurrency_key
+    # A named Prefect global concurrency limit caps how many such nodes run at
+    # once, across flow runs; strict: a key without its limit fails, naming it.
+    slot = concurrency(key, occupy=1, strict=True) if key else contextlib.nullcontext()
+    with slot:
+        started = time.perf_counter()
+        KedroTask(
+            node=node,
+            catalog=context.catalog,
+            is_async=False,
+            hook_manager=context.hook_manager,
+            run_id=context.run_id,
+        ).execute()
+        duration = time.perf_counter() - started
     outputs: dict[str, str | None] = {}
     if planned.cache_policy is not None:
         planned.cache_policy.record_success()

@@ -217,3 +217,22 @@ def test_node_logs_and_run_artifacts_reach_the_server(prefect_api: str, toy: Pat
     assert progress["type"] == "progress" and progress["data"] == 50.0
     summary = next(a for a in artifacts if a["key"] == "kedro-run-main")["data"]
     assert "`clean` (16)" in summary and "| `make_raw` | Completed |" in summary
+
+
+def test_concurrency_key_takes_a_slot_of_its_global_limit(prefect_api: str, toy: Path) -> None:
+    (toy / "conf" / "local" / "prefect.yml").write_text(
+        "nodes:\n  report:\n    concurrency_key: toy-reports\n"
+    )
+    missing = run(toy, pipeline="main")
+    assert missing.is_failed()  # strict: a key whose limit does not exist is an error
+    assert (
+        "toy-reports"
+        in str(missing.message) + str(states(prefect_api, missing, {"report": "Failed"}))
+        or states(prefect_api, missing)["report"] == "Failed"
+    )
+    api(prefect_api, "v2/concurrency_limits/", {"name": "toy-reports", "limit": 1})
+    assert states(prefect_api, run(toy, pipeline="main"), {"report": "Completed"})["report"] == (
+        "Completed"
+    )
+    limit = api(prefect_api, "v2/concurrency_limits/toy-reports")
+    assert limit["active_slots"] == 0  # taken while the node ran, released after
