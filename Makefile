@@ -48,8 +48,9 @@ format:  ## apply ruff fixes and formatting
 viz: setup  ## kedro-viz on http://127.0.0.1:4141
 	cd kedro_project && $(UV) run kedro viz run --host 127.0.0.1 --port 4141 --no-browser
 
-bench: setup  ## every benchmark under bench/, side by side
+bench: setup  ## every benchmark under bench/ (each prints side-by-side ratios and a JSON line)
 	$(UV) run python bench/parse_bench.py
+	$(UV) run python bench/bridge_overhead.py
 
 clean:  ## remove generated data (keeps the environment)
 	rm -rf kedro_project/data var tests/_out bench/_out
