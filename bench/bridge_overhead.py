@@ -94,6 +94,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+# Nothing here may phone home (flows/ sets the same when imported; Kedro may load first).
+for _name, _value in {"DO_NOT_TRACK": "1", "KEDRO_DISABLE_TELEMETRY": "true",
+                      "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}.items():  # fmt: skip
+    os.environ.setdefault(_name, _value)
+
 REPO = Path(__file__).resolve().parents[1]
 KEDRO_PROJECT = REPO / "kedro_project"
 PACKAGE = "bridge_bench_chain"
@@ -312,7 +317,7 @@ def run_kedro(project: Path, nodes: int) -> tuple[float, None]:
     started = time.perf_counter()
     bootstrap_project(project)
     with KedroSession.create(project_path=project) as session:
-        outputs = session.run(pipeline_name="__default__")
+        outputs = session.run(pipeline_names=["__default__"])
     elapsed = time.perf_counter() - started
     last = f"d{nodes - 1:04d}"
     if last in outputs:  # memory datasets: the chain's end is a free output
@@ -746,6 +751,9 @@ def main(argv: list[str] | None = None) -> int:
         except Exception:
             console.print("FAILED; last log lines:\n" + console.tail())
             raise
+        finally:
+            if inputs is not None:
+                inputs.join()  # its kedro subprocess writes into the temp dir
         figures = report(console, args, overhead, training)
         console.print(f"\nbench took {time.perf_counter() - started:.0f}s in all")
         console.print(json.dumps(figures))

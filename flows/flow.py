@@ -168,7 +168,7 @@ def run_pipeline(pipeline: str = "__default__", **arguments: Any) -> dict[str, s
             state_dir=state_dir(project, config),
         )
         with prefect_logging(["kedro", package, "flows", *config.loggers]):
-            session.run(pipeline_name=pipeline, runner=runner, **filters)
+            session.run(pipeline_names=[pipeline], runner=runner, **filters)
     return {name: state.name for name, state in runner.states.items()}
 
 

@@ -36,7 +36,9 @@ class EmbeddedReplica:
         self._server: ReplicaServer | None = None
 
     @hook_impl
-    def before_pipeline_run(self, run_params: dict[str, Any], catalog: Any) -> None:
+    def before_pipeline_run(self, run_params: dict[str, Any], pipeline: Any, catalog: Any) -> None:
+        if "params:source" not in pipeline.inputs():
+            return  # e.g. training: nothing in this run reads the source, no world to build
         try:
             source = catalog.load("params:source")
         except Exception:
