@@ -1,15 +1,24 @@
-"""Pages per second of the lexbor parser vs a ``pandas.read_html`` parse of the same pages.
+"""Pages per second of the lexbor parser vs ``pandas.read_html``-based parses of the same pages.
 
-The baseline is what common keiba projects do: ``pd.read_html`` on the page
-text, take the results table and the payout tables, regex the horse, jockey
-and trainer ids and the race conditions out of the text, and convert the
-columns the model needs (finish, sex/age, body weight, time, odds, payouts).
-Both sides start from the page bytes, so both pay for decoding.
+Two baselines, both what keiba projects do with ``pd.read_html``:
 
-Both parsers run side by side in one process, round after round, over the
-same pages: the ratio is robust to the machine being busy, the absolute
+* ``read_html+soup`` (the headline): the approach of the widely copied keiba
+  tutorials and the projects built on them: ``pd.read_html`` for the results
+  and payout tables, ``BeautifulSoup(html, "html.parser")`` for the race
+  header (``div.data_intro`` paragraphs) and for the horse, jockey and trainer
+  ids (the ``/horse/`` ... links of ``table[summary=レース結果]``);
+* ``read_html+regex`` (a leaner variant few projects write): the same tables,
+  but ids and header taken from the page text with regexes, no second parse.
+
+Both then convert the columns the model needs (finish, sex/age, body weight,
+time, odds, payouts) vectorised, once per batch of pages, as keiba projects
+do after scraping. Every parser starts from the page bytes, so all pay for
+decoding.
+
+All parsers run side by side in one process, round after round, over the
+same pages: the ratios are robust to the machine being busy, the absolute
 numbers less so. By default glibc's trim threshold is raised first (see
-``forecast_keiba.netkeiba.parsing.allocator``), for both sides alike;
+``forecast_keiba.netkeiba.parsing.allocator``), for every parser alike;
 ``--no-tune-allocator`` measures without it.
 
 Two page sets, each timed on its own batch within the same rounds:
@@ -23,8 +32,9 @@ Two page sets, each timed on its own batch within the same rounds:
 
 Each set is reported on its own; the headline figures are over all pages
 parsed in the run (total pages / total seconds, both sets together). The last
-line printed is one JSON object:
-``{"ours_pages_per_s": ..., "read_html_pages_per_s": ..., "speedup": ...}``.
+line printed is one JSON object: ``{"ours_pages_per_s": ...,
+"read_html_pages_per_s": ..., "speedup": ..., "lean_read_html_pages_per_s":
+..., "speedup_vs_lean": ...}`` (``read_html`` = the headline baseline).
 
 Run: ``uv run python bench/parse_bench.py [--pages DIR] [--replica N] [--rounds N]``.
 """
@@ -39,11 +49,14 @@ import json
 import re
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from types import ModuleType
 
 import pandas as pd
+from bs4 import BeautifulSoup
 
 from forecast_keiba.netkeiba.decode import decode_html
 from forecast_keiba.netkeiba.errors import ParseError
@@ -74,6 +87,7 @@ _HORSE = re.compile(r'href="?/horse/(\w{10})')
 _JOCKEY = re.compile(r'href="?/jockey/(?:result/recent/)?(\w{5})')
 _TRAINER = re.compile(r'href="?/trainer/(?:result/recent/)?(\w{5})')
 _RACE_ID = re.compile(r'race_navi_result"?><a[^>]*href="?[^">]*/race/(\w{12})/')
+_RACE_ID_IN_HREF = re.compile(r"/race/(\w{12})/")
 _DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
 _CONDITIONS = re.compile(
     r"(芝|ダ|障)\D*?(\d{3,4})m.*?天候\s*:\s*(\S+?)(?:&nbsp;|\s|/).*?:\s*(\S+?)(?:&nbsp;|\s|/)"
@@ -93,27 +107,75 @@ class RawPage:
     payouts: pd.DataFrame
 
 
-def read_html_page(content: bytes) -> RawPage:
-    """The baseline, per page: read_html's tables plus regexes for ids and the race header."""
-    text = _BR.sub("br", decode_html(content))  # keep <br>-joined values splittable
-    tables = pd.read_html(io.StringIO(text), flavor="lxml")
+def _read_tables(text: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """read_html's results table and its two payout tables."""
+    tables = pd.read_html(io.StringIO(_BR.sub("br", text)), flavor="lxml")  # keep <br> splits
     results = tables[0].rename(columns=lambda c: "".join(str(c).replace("br", "").split()))
-    race_id = _RACE_ID.search(text)
-    results["race_id"] = race_id.group(1) if race_id else None
-    results["horse_id"] = _HORSE.findall(text)[: len(results)]
-    results["jockey_id"] = _JOCKEY.findall(text)[: len(results)]
-    results["trainer_id"] = _TRAINER.findall(text)[: len(results)]
     payouts = pd.concat(tables[1:3], ignore_index=True)
     payouts.columns = ["label", "combination", "yen", "popularity"]
-    payouts["race_id"] = results["race_id"].iloc[0]
-    date, conditions = _DATE.search(text), _CONDITIONS.search(text)
+    return results, payouts
+
+
+def _raw_page(
+    results: pd.DataFrame,
+    payouts: pd.DataFrame,
+    race_id: str | None,
+    ids: dict[str, list[str]],
+    header: str,
+) -> RawPage:
+    results["race_id"] = race_id
+    for column, values in ids.items():
+        results[column] = values[: len(results)]
+    payouts["race_id"] = race_id
+    date, conditions = _DATE.search(header), _CONDITIONS.search(header)
     return RawPage(
-        race_id=race_id.group(1) if race_id else None,
+        race_id=race_id,
         date=date.groups() if date else None,
         conditions=conditions.groups() if conditions else None,
         results=results,
         payouts=payouts,
     )
+
+
+def read_html_soup_page(content: bytes) -> RawPage:
+    """The common approach, per page: read_html's tables, BeautifulSoup for header and ids.
+
+    As the keiba tutorials write it: the header is the text of the
+    ``div.data_intro`` paragraphs, the ids are the digits of the ``/horse/``,
+    ``/jockey/`` and ``/trainer/`` links in the results table.
+    """
+    text = decode_html(content)
+    results, payouts = _read_tables(text)
+    soup = BeautifulSoup(text, "html.parser")
+    paragraphs = soup.find("div", attrs={"class": "data_intro"}).find_all("p")
+    header = paragraphs[0].text + paragraphs[1].text
+    table = soup.find("table", attrs={"summary": "レース結果"})
+    ids = {
+        f"{kind}_id": [
+            re.findall(r"\w+", link["href"])[-1]
+            for link in table.find_all("a", attrs={"href": re.compile(f"^/{kind}/")})
+        ]
+        for kind in ("horse", "jockey", "trainer")
+    }
+    tab = soup.find("li", attrs={"class": "race_navi_result"})
+    found = _RACE_ID_IN_HREF.search(tab.a["href"]) if tab is not None and tab.a else None
+    return _raw_page(results, payouts, found.group(1) if found else None, ids, header)
+
+
+def read_html_regex_page(content: bytes) -> RawPage:
+    """The lean variant, per page: read_html's tables, regexes for ids and the race header."""
+    text = decode_html(content)
+    results, payouts = _read_tables(text)
+    race_id = _RACE_ID.search(text)
+    ids = {
+        "horse_id": _HORSE.findall(text),
+        "jockey_id": _JOCKEY.findall(text),
+        "trainer_id": _TRAINER.findall(text),
+    }
+    return _raw_page(results, payouts, race_id.group(1) if race_id else None, ids, text)
+
+
+BASELINES = {"read_html+soup": read_html_soup_page, "read_html+regex": read_html_regex_page}
 
 
 def convert_batch(pages: list[RawPage]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -220,19 +282,21 @@ def load_pages(directory: Path) -> list[Page]:
 
 
 def cross_check(pages: list[Page]) -> None:
-    """Both parsers must agree on the basics, or the comparison means nothing."""
+    """Every parser must agree on the basics, or the comparison means nothing."""
     for name, content in pages:
         mine = ours(content, name)
-        entries, payouts = convert_batch([read_html_page(content)])
-        same = (
-            len(mine.entries) == len(entries)
-            and mine.entries[0].horse_id == entries["horse_id"].iloc[0]
-            and mine.race.race_id == entries["race_id"].iloc[0]
-            and len(mine.payouts) == len(payouts)
-            and [p.payout_yen for p in mine.payouts] == payouts["yen"].tolist()
-        )
-        if not same:
-            raise SystemExit(f"{name}: the two parsers disagree; fix the bench first")
+        for baseline_name, baseline in BASELINES.items():
+            entries, payouts = convert_batch([baseline(content)])
+            same = (
+                len(mine.entries) == len(entries)
+                and [e.horse_id for e in mine.entries] == entries["horse_id"].tolist()
+                and [e.jockey_id for e in mine.entries] == entries["jockey_id"].tolist()
+                and mine.race.race_id == entries["race_id"].iloc[0]
+                and len(mine.payouts) == len(payouts)
+                and [p.payout_yen for p in mine.payouts] == payouts["yen"].tolist()
+            )
+            if not same:
+                raise SystemExit(f"{name}: ours and {baseline_name} disagree; fix the bench first")
 
 
 # ---------------------------------------------------------------- timing
@@ -242,66 +306,67 @@ def cross_check(pages: list[Page]) -> None:
 class Timing:
     """Seconds each parser spent on one page set, and the pages each parsed."""
 
-    ours_s: float = 0.0
-    baseline_s: float = 0.0
+    seconds: dict[str, float]
     pages: int = 0
 
-    def rates(self) -> tuple[float, float]:
-        """(ours, read_html) pages per second."""
-        return self.pages / self.ours_s, self.pages / self.baseline_s
+    def rate(self, parser: str) -> float:
+        """Pages per second of ``parser``."""
+        return self.pages / self.seconds[parser]
 
 
-def measure(
-    sets: list[PageSet], rounds: int, batch_size: int, per_page: bool = False
-) -> list[Timing]:
-    """(ours, read_html) seconds on ``rounds`` interleaved batches of every set.
+def _time_ours(batch: list[Page]) -> float:
+    start = time.perf_counter()
+    for name, content in batch:
+        ours(content, name)
+    return time.perf_counter() - start
+
+
+def _time_baseline(baseline: Callable[[bytes], RawPage], batch: list[Page]) -> float:
+    start = time.perf_counter()
+    convert_batch([baseline(content) for _, content in batch])
+    return time.perf_counter() - start
+
+
+def measure(sets: list[PageSet], rounds: int, batch_size: int) -> list[Timing]:
+    """Seconds per parser on ``rounds`` interleaved batches of every set.
 
     A set's batch is its page list repeated up to ``batch_size`` pages, the
-    size over which the baseline shares its vectorised conversion
-    (``per_page`` converts each page on its own instead). Each round times,
-    set after set, one batch per parser, back to back.
+    size over which the baselines share their vectorised conversion. Each
+    round times, set after set, one batch per parser, back to back.
     """
     batches = [page_set.pages * max(1, batch_size // len(page_set.pages)) for page_set in sets]
-
-    def ours_batch(batch: list[Page]) -> float:
-        start = time.perf_counter()
-        for name, content in batch:
-            ours(content, name)
-        return time.perf_counter() - start
-
-    def baseline_batch(batch: list[Page]) -> float:
-        start = time.perf_counter()
-        if per_page:  # a scraper that stores typed rows page by page
-            for _, content in batch:
-                convert_batch([read_html_page(content)])
-        else:
-            convert_batch([read_html_page(content) for _, content in batch])
-        return time.perf_counter() - start
-
+    timers: dict[str, Callable[[list[Page]], float]] = {"ours": _time_ours}
+    for name, baseline in BASELINES.items():
+        timers[name] = partial(_time_baseline, baseline)
     for batch in batches:  # warm-up
-        ours_batch(batch), baseline_batch(batch)
-    timings = [Timing() for _ in sets]
+        for timer in timers.values():
+            timer(batch)
+    timings = [Timing(dict.fromkeys(timers, 0.0)) for _ in sets]
     for _ in range(rounds):
         for batch, timing in zip(batches, timings, strict=True):
-            gc.collect()
-            timing.ours_s += ours_batch(batch)
-            gc.collect()
-            timing.baseline_s += baseline_batch(batch)
+            for name, timer in timers.items():
+                gc.collect()
+                timing.seconds[name] += timer(batch)
             timing.pages += len(batch)
     return timings
 
 
 def report(label: str, timing: Timing) -> dict[str, float]:
     """Print one set's figures; return them as the JSON line's fields."""
-    ours_rate, baseline_rate = timing.rates()
     print(f"{label}:")
-    print(f"  ours (lexbor):    {ours_rate:9.1f} pages/s {1000 / ours_rate:8.3f} ms/page")
-    print(f"  pandas.read_html: {baseline_rate:9.1f} pages/s {1000 / baseline_rate:8.3f} ms/page")
-    print(f"  speedup: {ours_rate / baseline_rate:.1f}x")
+    for parser in timing.seconds:
+        rate = timing.rate(parser)
+        speedup = timing.rate("ours") / rate
+        print(
+            f"  {parser:16s} {rate:9.1f} pages/s {1000 / rate:8.3f} ms/page  ours is {speedup:.1f}x"
+        )
+    headline, lean = (timing.rate(parser) for parser in BASELINES)
     return {
-        "ours_pages_per_s": round(ours_rate, 1),
-        "read_html_pages_per_s": round(baseline_rate, 1),
-        "speedup": round(ours_rate / baseline_rate, 1),
+        "ours_pages_per_s": round(timing.rate("ours"), 1),
+        "read_html_pages_per_s": round(headline, 1),
+        "speedup": round(timing.rate("ours") / headline, 1),
+        "lean_read_html_pages_per_s": round(lean, 1),
+        "speedup_vs_lean": round(timing.rate("ours") / lean, 1),
     }
 
 
@@ -318,11 +383,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5, help="interleaved batches (default 5)")
     parser.add_argument(
         "--batch", type=int, default=100, help="pages per batch, repeating the list (default 100)"
-    )
-    parser.add_argument(
-        "--per-page-conversion",
-        action="store_true",
-        help="baseline converts each page's tables on their own instead of once per batch",
     )
     parser.add_argument(
         "--no-tune-allocator", action="store_true", help="keep glibc's default trim threshold"
@@ -346,19 +406,17 @@ def main(argv: list[str] | None = None) -> int:
     for page_set in sets:
         cross_check(page_set.pages)
 
-    timings = measure(sets, args.rounds, args.batch, per_page=args.per_page_conversion)
+    timings = measure(sets, args.rounds, args.batch)
     for page_set, timing in zip(sets, timings, strict=True):
         batch = timing.pages // args.rounds
         print(f"{page_set.name} pages: {len(page_set.pages)} from {page_set.origin}")
         print(f"  {args.rounds} interleaved rounds of a {batch}-page batch per parser")
     print(f"allocator trim threshold raised: {tuned}")
-    conversion = "per page" if args.per_page_conversion else "once per batch"
-    print(f"baseline: read_html + regex ids per page, typed conversion {conversion}")
+    print("baselines: read_html tables per page (+ soup or regex for ids), conversion per batch")
     for page_set, timing in zip(sets, timings, strict=True):
         print(json.dumps({"set": page_set.name, **report(page_set.name, timing)}))
     total = Timing(
-        sum(t.ours_s for t in timings),
-        sum(t.baseline_s for t in timings),
+        {parser: sum(t.seconds[parser] for t in timings) for parser in timings[0].seconds},
         sum(t.pages for t in timings),
     )
     print(json.dumps(report("all pages", total)))
