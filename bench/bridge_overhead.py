@@ -258,14 +258,33 @@ def run_bridge(project: Path, nodes: int) -> tuple[float, dict[str, str]]:
     return elapsed, node_states
 
 
-def make_prefect_chain(project: Path, nodes: int, datasets: str) -> Run:
-    """The hand-written Prefect flow: the chain as ``@task`` calls, no Kedro."""
+def bridge_tags(project: Path) -> list[str]:
+    """The tags the bridge gives the chain's task runs (one set: every node looks alike)."""
+    from flows import plan_pipeline
+    from flows.node_task import node_tags
+
+    tag_sets = {
+        tuple(node_tags(planned, "__default__"))
+        for planned in plan_pipeline("__default__", project_path=str(project)).nodes
+    }
+    if len(tag_sets) != 1:
+        raise RuntimeError(f"the chain's nodes should share one tag set, not {tag_sets}")
+    return list(tag_sets.pop())
+
+
+def make_prefect_chain(project: Path, nodes: int, datasets: str, tags: list[str]) -> Run:
+    """The hand-written Prefect flow: the chain as ``@task`` calls, no Kedro.
+
+    Its tasks carry ``tags`` (the bridge's, by default): Prefect looks tag
+    concurrency limits up on the server for tagged tasks, a cost of Prefect's
+    own that a hand-written flow with the same tags pays alike.
+    """
     from kedro_datasets.json import JSONDataset
     from prefect import flow, task
     from prefect.cache_policies import NO_CACHE
 
     seed, step = chain_functions(project)
-    options: dict[str, Any] = {"cache_policy": NO_CACHE, "persist_result": False}
+    options: dict[str, Any] = {"cache_policy": NO_CACHE, "persist_result": False, "tags": tags}
 
     if datasets == "memory":
         seed_task = task(seed, name="seed", **options)
@@ -414,15 +433,18 @@ def measure_overhead(
     console: Console, server: ServerLoad, root: Path, nodes: int, repeats: int, datasets: str
 ) -> dict[str, Timings]:
     project = write_chain_project(root, nodes, datasets)
+    tags = bridge_tags(project)
     variants: dict[str, Run] = {
         "bridge": lambda: run_bridge(project, nodes),
-        "prefect": make_prefect_chain(project, nodes, datasets),
+        "prefect": make_prefect_chain(project, nodes, datasets, tags),
         "kedro": lambda: run_kedro(project, nodes),
+        "prefect_untagged": make_prefect_chain(project, nodes, datasets, []),
     }
     labels = {
         "bridge": "(a) bridge: flows.kedro_flow",
-        "prefect": "(b) hand-written Prefect flow",
+        "prefect": f"(b) hand-written Prefect flow, tags {','.join(tags)}",
         "kedro": "(c) kedro run (in-process, SequentialRunner)",
+        "prefect_untagged": "(b') the same, untagged (what Prefect's tags cost)",
     }
     timings = {key: Timings(labels[key]) for key in variants}
     console.print("  warm-up: one untimed run of each")
