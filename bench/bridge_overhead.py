@@ -666,7 +666,7 @@ def report(
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--nodes", type=int, default=100, help="nodes in the synthetic chain")
-    parser.add_argument("--repeats", type=int, default=3, help="timed runs of each variant")
+    parser.add_argument("--repeats", type=int, default=5, help="timed runs of each variant")
     parser.add_argument(
         "--datasets",
         choices=["memory", "json"],
