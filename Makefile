@@ -35,7 +35,7 @@ up: setup  ## local stack on 127.0.0.1: Prefect server + UI, cpu/gpu pools and w
 	$(UV) run python -m deployments.stack up
 
 deploy: setup  ## deploy prefect.yaml to the local Prefect server (after `make up`)
-	PREFECT_API_URL=$(PREFECT_LOCAL_API) $(UV) run prefect --no-prompt deploy --all
+	env -u FORECAST_KEIBA_HOME PREFECT_API_URL=$(PREFECT_LOCAL_API) $(UV) run prefect --no-prompt deploy --all
 
 status:  ## what of the local stack runs, and where
 	$(UV) run python -m deployments.stack status

@@ -250,6 +250,7 @@ def services() -> list[Service]:
                 "PREFECT_HOME": str(PREFECT_HOME),
                 "PREFECT_SERVER_DATABASE_CONNECTION_URL": database,
                 "PREFECT_LOCAL_STORAGE_PATH": str(PREFECT_HOME / "storage"),
+                "PREFECT_UI_API_URL": api_url,  # the UI's default says port 4200
             },
             url=f"http://{HOST}:{prefect_port}",
             ready=http_ok(f"{api_url}/health"),
