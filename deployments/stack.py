@@ -118,7 +118,9 @@ class Service:
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"{self.name} not ready after {STARTUP_TIMEOUT_S}s")
                 time.sleep(0.5)
-        return f"{self.name}: started (pid {process.pid}, log {self.log_file.relative_to(REPO)})"
+        log_file = self.log_file
+        shown = log_file.relative_to(REPO) if log_file.is_relative_to(REPO) else log_file
+        return f"{self.name}: started (pid {process.pid}, log {shown})"
 
     def stop(self) -> str | None:
         pid = self.pid()
@@ -130,9 +132,9 @@ class Service:
         except ProcessLookupError:
             return None
         deadline = time.monotonic() + 30
-        while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        while _alive(pid) and time.monotonic() < deadline:
             time.sleep(0.2)
-        if Path(f"/proc/{pid}").exists():
+        if _alive(pid):
             os.killpg(pid, signal.SIGKILL)
         return f"{self.name}: stopped (pid {pid})"
 
@@ -147,6 +149,15 @@ class Service:
         else:
             state = "stopped"
         return f"  {self.name:<16} {state:<34} {self.url or ''}"
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie, exited but not yet reaped by its parent, is not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
 
 
 def http_ok(url: str) -> Callable[[], bool]:
