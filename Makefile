@@ -13,9 +13,10 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export MLFLOW_DISABLE_TELEMETRY := true
 
 PYTHON ?= python3
+PREFECT_LOCAL_API = http://127.0.0.1:$${KEIBA_PREFECT_PORT:-4200}/api
 UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 
-.PHONY: help setup demo test lint format viz bench down clean
+.PHONY: help setup browser demo test lint format viz bench up deploy status down clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -30,12 +31,25 @@ setup:  ## install uv if missing, then the locked environment (.venv)
 demo: setup  ## offline replica → pipeline as a Prefect flow → forecast table + flow-run URL
 	$(UV) run keiba demo
 
-down:  ## stop the local Prefect server that `make demo` left running
-	$(UV) run python -c "from pathlib import Path; from flows.local_server import stop_server; \
-	print('stopped' if stop_server(Path('var/prefect')) else 'no server was running')"
+up: setup  ## local stack on 127.0.0.1: Prefect server + UI, cpu/gpu pools and workers, MLflow, replica
+	$(UV) run python -m deployments.stack up
 
-test: setup lint  ## lint + the whole test suite
+deploy: setup  ## deploy prefect.yaml to the local Prefect server (after `make up`)
+	env -u FORECAST_KEIBA_HOME PREFECT_API_URL=$(PREFECT_LOCAL_API) $(UV) run prefect --no-prompt deploy --all
+
+status:  ## what of the local stack runs, and where
+	$(UV) run python -m deployments.stack status
+
+down:  ## stop what `make up` (and `make demo`) started, by pid file
+	$(UV) run python -m deployments.stack down
+
+test: setup browser lint  ## lint + the whole test suite
 	$(UV) run pytest
+
+browser:  ## Debian's headless Chromium for the Prefect UI test (apt, as root or via sudo)
+	@test -x /usr/bin/chromium || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -q chromium || { apt-get update -q && apt-get install -y -q chromium; }; \
+	  else sudo apt-get install -y -q chromium; fi; }
 
 lint:  ## ruff lint and format check
 	$(UV) run ruff check .

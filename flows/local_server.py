@@ -47,7 +47,8 @@ def _start(home: Path, port: int, *, detached: bool) -> subprocess.Popen[bytes]:
         return subprocess.Popen(
             [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
              "--port", str(port), "--analytics-off"],
-            env=server_env(home),
+            # The UI calls the API at PREFECT_UI_API_URL, which otherwise says port 4200.
+            env={**server_env(home), "PREFECT_UI_API_URL": f"http://127.0.0.1:{port}/api"},
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=detached,  # a detached server outlives its starter's terminal

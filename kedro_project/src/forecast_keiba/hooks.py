@@ -1,5 +1,9 @@
 """Project hooks.
 
+:class:`ParameterChecks` validates the parameters a run will read (dates,
+race ids) before its first node, so a typo fails in seconds, naming the
+parameter, instead of after an hour of scraping.
+
 :class:`EmbeddedReplica` makes the embedded default work out of the box: when
 the configured source is a loopback address where nothing answers, it serves
 the offline replica there (in-process, for the length of the run), with the
@@ -12,11 +16,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import socket
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 from kedro.framework.hooks import hook_impl
 
+from forecast_keiba.incremental import resolve_date_range
+from forecast_keiba.prediction_target import prediction_target
 from forecast_keiba.replica.server import ReplicaServer
 from forecast_keiba.replica.world import World, WorldConfig
 
@@ -29,6 +36,22 @@ def _answers(host: str, port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.5)
         return sock.connect_ex((host, port)) == 0
+
+
+class ParameterChecks:
+    """Fail before any node runs when a parameter group the pipeline reads is invalid."""
+
+    CHECKS: dict[str, Callable[[Any], object]] = {  # noqa: RUF012  (a constant table)
+        "params:scraping": resolve_date_range,
+        "params:prediction": prediction_target,
+    }
+
+    @hook_impl
+    def before_pipeline_run(self, run_params: dict[str, Any], pipeline: Any, catalog: Any) -> None:
+        inputs = pipeline.inputs()
+        for name, check in self.CHECKS.items():
+            if name in inputs:
+                check(catalog.load(name))
 
 
 class EmbeddedReplica:

@@ -15,19 +15,24 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from forecast_keiba.incremental import (
+    as_of,
+    days_to_scrape,
+    is_final,
+    resolve_date_range,
+    stored_days,
+)
 from forecast_keiba.netkeiba.client import ClientConfig, NetkeibaClient
-from forecast_keiba.netkeiba.errors import ParseError
-from forecast_keiba.netkeiba.model import NoRacePage, RaceListPage, RaceResultPage
+from forecast_keiba.netkeiba.errors import FetchError, ParseError
+from forecast_keiba.netkeiba.model import NoRacePage, RaceCardPage, RaceListPage, RaceResultPage
 from forecast_keiba.netkeiba.parsing import parse_page
 from forecast_keiba.netkeiba.race_id import parse_race_id
 from forecast_keiba.netkeiba.urls import SiteUrls
+from forecast_keiba.prediction_target import PredictionTarget, prediction_target
 from forecast_keiba.progress import progress
 
 log = logging.getLogger(__name__)
-
-JST = ZoneInfo("Asia/Tokyo")
 
 
 @dataclass(frozen=True)
@@ -48,67 +53,71 @@ class SourceConfig:
         return NetkeibaClient(self.client)
 
 
-def today_jst() -> dt.date:
-    return dt.datetime.now(JST).date()
-
-
-def resolve_date_range(scraping: Mapping[str, Any]) -> tuple[dt.date, dt.date]:
-    """``start_date``..``end_date`` inclusive; a null end means yesterday in JST."""
-    start = _as_date(scraping["start_date"], "scraping.start_date")
-    end_raw = scraping.get("end_date")
-    end = _as_date(end_raw, "scraping.end_date") if end_raw else today_jst() - dt.timedelta(1)
-    if end < start:
-        raise ValueError(f"scraping.end_date {end} is before scraping.start_date {start}")
-    return start, end
-
-
 def discover_race_ids(
-    scraping: Mapping[str, Any], source: Mapping[str, Any], client: Mapping[str, Any]
-) -> list[dict[str, str]]:
-    """Race ids run on each day of the range, from the archive's day lists.
+    scraping: Mapping[str, Any],
+    source: Mapping[str, Any],
+    client: Mapping[str, Any],
+    stored_race_days: Mapping[str, object],
+) -> dict[str, Any]:
+    """The races to fetch: those run on each day of the range not yet stored.
 
-    A past day's list is final and cached; today's and future days' are not.
+    ``stored_race_days`` is the ledger of earlier scrapes (day → race ids
+    stored); its days are skipped (see :mod:`forecast_keiba.incremental`).
+    Returns the race index: ``days``, each day read whose list is final
+    (before ``scraping.as_of``) with every race run on it, and ``races``, the
+    races to fetch (``race_id`` and ``date``). A past day's list is cached by
+    the client; today's and future days' are not.
     """
     config = SourceConfig.from_params(source, client)
     start, end = resolve_date_range(scraping)
-    today = today_jst()
-    found: list[dict[str, str]] = []
-    days = [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
+    today = as_of(scraping)
+    days = days_to_scrape(start, end, stored_days(stored_race_days))
+    final_days: dict[str, list[str]] = {}
+    races: list[dict[str, str]] = []
     with config.open_client() as http:
         for day in progress(days, description="day lists", log=log):
             url = config.urls.day_list(day)
-            page = parse_page(http.fetch(url, final=day < today).text, source=url)
+            page = parse_page(http.fetch(url, final=is_final(day, today)).text, source=url)
             if isinstance(page, RaceListPage):
-                found.extend({"race_id": rid, "date": day.isoformat()} for rid in page.race_ids)
-            elif not isinstance(page, NoRacePage):
+                ids = list(page.race_ids)
+            elif isinstance(page, NoRacePage):
+                ids = []
+            else:
                 raise ParseError(url, f"expected a day list, got a {page.kind} page")
-    log.info("discovered %d races from %s to %s", len(found), start, end)
-    return found
+            races.extend({"race_id": rid, "date": day.isoformat()} for rid in ids)
+            if is_final(day, today):
+                final_days[day.isoformat()] = ids
+    log.info(
+        "%d races to fetch from %d day(s) not yet stored between %s and %s",
+        len(races), len(days), start, end,
+    )  # fmt: skip
+    return {"days": final_days, "races": races}
 
 
 def fetch_result_pages(
-    race_ids: list[dict[str, str]], source: Mapping[str, Any], client: Mapping[str, Any]
-) -> dict[str, Callable[[], str]]:
-    """One lazy loader per race for the raw page store, keyed by race id.
+    race_index: Mapping[str, Any], source: Mapping[str, Any], client: Mapping[str, Any]
+) -> tuple[dict[str, Callable[[], str]], dict[str, list[str]]]:
+    """The raw pages of the index's races, and the ledger entries of its days.
 
-    The store calls each loader as it saves, so pages stream to disk. A page
-    counts as final (cached forever, never fetched again) only once it parses
-    as a race result; a no-race page or a truncated body is fetched again.
+    Pages come as one lazy loader per race id: the store calls each loader as
+    it saves, so pages stream to disk. A page counts as final (cached forever,
+    never fetched again) only once it parses as a race result; a no-race page
+    or a truncated body is fetched again. The ledger entries (day → race ids)
+    are saved after the pages (the node's output order), so a day is recorded
+    as stored only once all its pages are.
     """
-    ids = sorted({parse_race_id(r["race_id"]).value for r in race_ids})
+    ids = sorted({parse_race_id(r["race_id"]).value for r in race_index["races"]})
     fetcher = _ResultFetcher(SourceConfig.from_params(source, client), total=len(ids))
-    return {race_id: partial(fetcher.fetch, race_id) for race_id in ids}
+    pages = {race_id: partial(fetcher.fetch, race_id) for race_id in ids}
+    return pages, {day: list(day_ids) for day, day_ids in race_index["days"].items()}
 
 
-def find_race_day(prediction: Mapping[str, Any], scraping: Mapping[str, Any]) -> dt.date:
-    """The race day to forecast: ``prediction.race_date``, or the first day with
-    races after the scraped range (after today when the range is open-ended)."""
-    if prediction.get("race_date"):
-        return _as_date(prediction["race_date"], "prediction.race_date")
-    end = scraping.get("end_date")
-    return (_as_date(end, "scraping.end_date") if end else today_jst() - dt.timedelta(1)) + (
-        dt.timedelta(days=1)
-    )
+def find_race_day(target: PredictionTarget, scraping: Mapping[str, Any]) -> dt.date:
+    """The first race day to look at: ``prediction.race_date``, or the day after
+    the scraped range (after yesterday when the range is open-ended)."""
+    if target.race_date:
+        return target.race_date
+    return resolve_date_range(scraping)[1] + dt.timedelta(days=1)
 
 
 def fetch_race_cards(
@@ -117,12 +126,15 @@ def fetch_race_cards(
     source: Mapping[str, Any],
     client: Mapping[str, Any],
 ) -> dict[str, str]:
-    """Race cards of the next race day: never cached, since cards change until post."""
+    """Race cards to forecast (never cached, since cards change until post): the
+    one of ``prediction.race_id``, or every card of the race day to forecast."""
+    target = prediction_target(prediction)
     config = SourceConfig.from_params(source, client)
-    first = find_race_day(prediction, scraping)
-    search_days = 1 if prediction.get("race_date") else int(prediction.get("search_days", 14))
     with config.open_client() as http:
-        for offset in range(search_days):
+        if target.race_id:
+            return {target.race_id: _race_card(http, config.urls, target.race_id)}
+        first = find_race_day(target, scraping)
+        for offset in range(target.search_days):
             day = first + dt.timedelta(days=offset)
             url = config.urls.upcoming_list(day)
             listing = parse_page(http.fetch(url).text, source=url)
@@ -131,30 +143,29 @@ def fetch_race_cards(
                 return {
                     rid: http.fetch(config.urls.race_card(rid)).text for rid in listing.race_ids
                 }
-    raise LookupError(
-        f"no races found on {config.urls.race_base} in the {search_days} day(s) from {first}"
-    )
+    where = "on prediction.race_date" if target.race_date else f"in {target.search_days} day(s)"
+    raise LookupError(f"no races found on {config.urls.race_base} {where} from {first}")
+
+
+def _race_card(http: NetkeibaClient, urls: SiteUrls, race_id: str) -> str:
+    url = urls.race_card(race_id)
+    try:
+        text = http.fetch(url).text
+    except FetchError as exc:
+        raise LookupError(f"prediction.race_id {race_id}: no race card at {url} ({exc})") from exc
+    if not isinstance(parse_page(text, source=url), RaceCardPage):
+        raise LookupError(f"prediction.race_id {race_id}: {url} is not a race card")
+    return text
 
 
 def _is_result_page(url: str) -> Callable[[str], bool]:
-    def is_final(text: str) -> bool:
+    def parses_as_result(text: str) -> bool:
         try:
             return isinstance(parse_page(text, source=url), RaceResultPage)
         except ParseError:
             return False
 
-    return is_final
-
-
-def _as_date(value: object, name: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError as exc:
-        raise ValueError(f"{name}: {value!r} is not an ISO date (YYYY-MM-DD)") from exc
+    return parses_as_result
 
 
 class _ResultFetcher:

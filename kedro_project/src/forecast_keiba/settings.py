@@ -3,9 +3,10 @@
 from kedro.config import OmegaConfigLoader
 
 import forecast_keiba.privacy  # noqa: F401  (telemetry off before anything else loads)
-from forecast_keiba.hooks import EmbeddedReplica
+from forecast_keiba.hooks import EmbeddedReplica, ParameterChecks
 
-HOOKS = (EmbeddedReplica(),)
+# pluggy calls the last registered first: parameters are checked before a replica starts.
+HOOKS = (EmbeddedReplica(), ParameterChecks())
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {

@@ -1,4 +1,5 @@
-"""scraping: which races ran in the date range → their result pages in the raw store."""
+"""scraping: races run on the days not yet stored → their result pages in the raw store,
+then those days in the race_days ledger."""
 
 from kedro.pipeline import Pipeline, node, pipeline
 
@@ -10,14 +11,14 @@ def create_pipeline() -> Pipeline:
         [
             node(
                 discover_race_ids,
-                ["params:scraping", "params:source", "params:client"],
+                ["params:scraping", "params:source", "params:client", "stored_race_days"],
                 "race_index",
                 name="discover_race_ids",
             ),
             node(
                 fetch_result_pages,
                 ["race_index", "params:source", "params:client"],
-                "raw_result_pages",
+                ["raw_result_pages", "race_days"],  # pages first: the ledger follows them
                 name="fetch_result_pages",
             ),
         ],

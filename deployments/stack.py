@@ -1,0 +1,346 @@
+"""The local stack behind ``make up`` / ``make down`` / ``make status``.
+
+``up`` starts, each only if it is not already running: the offline netkeiba
+replica (the world of ``source.embedded_replica``), an MLflow tracking server,
+a Prefect server, the work pools (deployments/pools.py) and one process worker
+per pool. Everything listens on 127.0.0.1 only, logs to ``var/log/<name>.log``
+and leaves its pid in ``var/run/<name>.pid``; ``down`` stops exactly the
+processes those files name (after checking that the pid still runs the command
+that was started), and the Prefect server ``make demo`` may have left running.
+
+Settings (environment): ``PREFECT_API_DATABASE_CONNECTION_URL`` moves the
+Prefect server from SQLite (``var/prefect/prefect.db``) to e.g. PostgreSQL
+(``postgresql+asyncpg://user:pass@host:5432/prefect``); ``KEIBA_PREFECT_PORT``
+(4200), ``KEIBA_MLFLOW_PORT`` (5000); ``MLFLOW_BACKEND_STORE_URI`` (default
+SQLite under ``var/mlflow``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+
+from deployments.pools import ensure_pools, infra_classes
+
+REPO = Path(__file__).resolve().parents[1]
+VAR = REPO / "var"
+LOG_DIR = VAR / "log"
+RUN_DIR = VAR / "run"
+PREFECT_HOME = VAR / "prefect"  # shared with `make demo`: its runs show in the same UI
+MLFLOW_DIR = VAR / "mlflow"
+KEDRO_PROJECT = REPO / "kedro_project"
+HOST = "127.0.0.1"
+STARTUP_TIMEOUT_S = 240  # a cold Prefect server on 2 cores takes well over a minute
+QUIET = {
+    "DO_NOT_TRACK": "1",
+    "KEDRO_DISABLE_TELEMETRY": "true",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "MLFLOW_DISABLE_TELEMETRY": "true",
+}
+
+
+@dataclass
+class Service:
+    """One long-running process of the stack."""
+
+    name: str
+    command: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+    url: str | None = None  # where people look (UI, API)
+    ready: Callable[[], bool] | None = None  # answers = up (also when not started by us)
+
+    @property
+    def pid_file(self) -> Path:
+        return RUN_DIR / f"{self.name}.pid"
+
+    @property
+    def log_file(self) -> Path:
+        return LOG_DIR / f"{self.name}.log"
+
+    def pid(self) -> int | None:
+        """The pid we started, if that process still runs our command."""
+        try:
+            record = json.loads(self.pid_file.read_text())
+        except (OSError, ValueError):
+            return None
+        pid = int(record["pid"])
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            return None
+        started = [part.encode() for part in record["command"]]
+        return pid if cmdline[: len(started)] == started else None
+
+    def answers(self) -> bool:
+        return bool(self.ready and self.ready())
+
+    def start(self) -> str:
+        if self.pid() is not None:
+            return f"{self.name}: already running (pid {self.pid()})"
+        if self.answers():
+            return f"{self.name}: already answering at {self.url} (not started by make up)"
+        LOG_DIR.mkdir(parents=True, exist_ok=True)
+        RUN_DIR.mkdir(parents=True, exist_ok=True)
+        with self.log_file.open("a") as log:  # the child keeps its own handle
+            process = subprocess.Popen(
+                self.command,
+                cwd=REPO,
+                env={**os.environ, **QUIET, **self.env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,  # outlives `make up`; stopped as a process group
+            )
+        self.pid_file.write_text(json.dumps({"pid": process.pid, "command": self.command}))
+        if self.ready is not None:
+            deadline = time.monotonic() + STARTUP_TIMEOUT_S
+            while not self.ready():
+                if process.poll() is not None:
+                    self.pid_file.unlink(missing_ok=True)
+                    raise RuntimeError(
+                        f"{self.name} exited with code {process.returncode}; "
+                        f"see {self.log_file}:\n{self.log_file.read_text()[-2000:]}"
+                    )
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{self.name} not ready after {STARTUP_TIMEOUT_S}s")
+                time.sleep(0.5)
+        log_file = self.log_file
+        shown = log_file.relative_to(REPO) if log_file.is_relative_to(REPO) else log_file
+        return f"{self.name}: started (pid {process.pid}, log {shown})"
+
+    def stop(self) -> str | None:
+        pid = self.pid()
+        self.pid_file.unlink(missing_ok=True)
+        if pid is None:
+            return None
+        try:
+            os.killpg(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return None
+        deadline = time.monotonic() + 30
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if _alive(pid):
+            os.killpg(pid, signal.SIGKILL)
+        return f"{self.name}: stopped (pid {pid})"
+
+    def status(self) -> str:
+        pid = self.pid()
+        if pid is not None:
+            state = f"running (pid {pid})" + (
+                "" if not self.ready or self.answers() else ", not ready"
+            )
+        elif self.answers():
+            state = "answering, not started by make up"
+        else:
+            state = "stopped"
+        return f"  {self.name:<16} {state:<34} {self.url or ''}"
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie, exited but not yet reaped by its parent, is not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def http_ok(url: str) -> Callable[[], bool]:
+    def check() -> bool:
+        try:
+            return httpx.get(url, timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    return check
+
+
+def port_open(host: str, port: int) -> Callable[[], bool]:
+    def check() -> bool:
+        with socket.socket() as sock:
+            sock.settimeout(0.5)
+            return sock.connect_ex((host, port)) == 0
+
+    return check
+
+
+def replica_world() -> tuple[int, dict]:
+    """The replica's port and world, from the project's parameters (base < local)."""
+    from kedro.config import OmegaConfigLoader
+
+    with warnings.catch_warnings():  # OmegaConf's deprecation notes about Kedro's resolvers
+        warnings.simplefilter("ignore", UserWarning)
+        loader = OmegaConfigLoader(
+            str(KEDRO_PROJECT / "conf"), base_env="base", default_run_env="local"
+        )
+        source = loader["parameters"]["source"]
+    return urlsplit(source["db_base_url"]).port or 80, dict(source.get("embedded_replica") or {})
+
+
+def services() -> list[Service]:
+    python = sys.executable
+    prefect_port = int(os.environ.get("KEIBA_PREFECT_PORT", "4200"))
+    mlflow_port = int(os.environ.get("KEIBA_MLFLOW_PORT", "5000"))
+    api_url = f"http://{HOST}:{prefect_port}/api"
+    database = os.environ.get("PREFECT_API_DATABASE_CONNECTION_URL") or (
+        f"sqlite+aiosqlite:///{PREFECT_HOME}/prefect.db"
+    )
+    mlflow_store = os.environ.get("MLFLOW_BACKEND_STORE_URI") or (
+        f"sqlite:///{MLFLOW_DIR}/mlflow.db"
+    )
+    replica_port, world = replica_world()
+    replica_args = [f"--port={replica_port}"]
+    for key, flag in (("seed", "--seed"), ("start_date", "--start-date"),
+                      ("n_days", "--days"), ("races_per_day", "--races-per-day")):  # fmt: skip
+        if key in world:
+            replica_args.append(f"{flag}={world[key]}")
+    worker_env = {
+        "PREFECT_API_URL": api_url,
+        "PREFECT_HOME": str(PREFECT_HOME),
+        "PREFECT_LOCAL_STORAGE_PATH": str(PREFECT_HOME / "storage"),
+        "FORECAST_KEIBA_HOME": str(REPO),  # prefect.yaml's pull step: run from this checkout
+    }
+    stack = [
+        Service(
+            "replica",
+            [python, "-m", "forecast_keiba.console", "replica", f"--host={HOST}", *replica_args],
+            url=f"http://{HOST}:{replica_port}/db/",
+            ready=port_open(HOST, replica_port),
+        ),
+        Service(
+            "mlflow",
+            [
+                python,
+                "-m",
+                "mlflow",
+                "server",
+                "--host",
+                HOST,
+                "--port",
+                str(mlflow_port),
+                "--workers",
+                "1",
+                "--backend-store-uri",
+                mlflow_store,
+                "--artifacts-destination",
+                str(MLFLOW_DIR / "artifacts"),
+            ],
+            url=f"http://{HOST}:{mlflow_port}",
+            ready=http_ok(f"http://{HOST}:{mlflow_port}/health"),
+        ),
+        Service(
+            "prefect-server",
+            [
+                python,
+                "-m",
+                "prefect",
+                "server",
+                "start",
+                "--host",
+                HOST,
+                "--port",
+                str(prefect_port),
+                "--analytics-off",
+            ],
+            env={
+                "PREFECT_HOME": str(PREFECT_HOME),
+                "PREFECT_SERVER_DATABASE_CONNECTION_URL": database,
+                "PREFECT_LOCAL_STORAGE_PATH": str(PREFECT_HOME / "storage"),
+                "PREFECT_UI_API_URL": api_url,  # the UI's default says port 4200
+            },
+            url=f"http://{HOST}:{prefect_port}",
+            ready=http_ok(f"{api_url}/health"),
+        ),
+    ]
+    for pool in infra_classes():
+        stack.append(
+            Service(
+                f"worker-{pool}",
+                [
+                    python,
+                    "-m",
+                    "prefect",
+                    "worker",
+                    "start",
+                    "--pool",
+                    pool,
+                    "--type",
+                    "process",
+                    "--name",
+                    f"forecast-keiba-{pool}",
+                ],
+                env=worker_env,
+                url=f"pool {pool}",
+            )
+        )
+    return stack
+
+
+def prefect_api_url() -> str:
+    return f"http://{HOST}:{int(os.environ.get('KEIBA_PREFECT_PORT', '4200'))}/api"
+
+
+def up() -> int:
+    MLFLOW_DIR.mkdir(parents=True, exist_ok=True)
+    PREFECT_HOME.mkdir(parents=True, exist_ok=True)
+    stack = services()
+    for service in stack:
+        if service.name.startswith("worker-"):
+            continue
+        print(service.start(), flush=True)
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings(updates={PREFECT_API_URL: prefect_api_url()}):
+        for line in asyncio.run(ensure_pools("process", infra_classes())):
+            print(line, flush=True)
+    for service in stack:
+        if service.name.startswith("worker-"):
+            print(service.start(), flush=True)
+    print(f"\nPrefect UI  {prefect_api_url().removesuffix('/api')}   deploy: make deploy")
+    print(f"logs        {LOG_DIR.relative_to(REPO)}/   status: make status   stop: make down")
+    return 0
+
+
+def down() -> int:
+    from flows.local_server import stop_server
+
+    stopped = [line for service in reversed(services()) if (line := service.stop())]
+    if stop_server(PREFECT_HOME):  # a server `make demo` started
+        stopped.append("prefect server of make demo: stopped")
+    print("\n".join(stopped) if stopped else "nothing was running")
+    return 0
+
+
+def status() -> int:
+    print("\n".join(service.status() for service in services()))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m deployments.stack",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("command", choices=("up", "down", "status"))
+    args = parser.parse_args(argv)
+    return {"up": up, "down": down, "status": status}[args.command]()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

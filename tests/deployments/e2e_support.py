@@ -1,0 +1,105 @@
+"""Helpers of the end-to-end tests of the deployments (fixtures: conftest.py)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+from flows.local_server import api
+from forecast_keiba.replica.server import ReplicaServer
+from forecast_keiba.replica.world import World
+from tests.support import REPO, make_conf
+
+WATCH_TIMEOUT_S = 900
+T = TypeVar("T")
+
+
+@dataclass
+class Stack:
+    api_url: str
+    env: dict[str, str]
+    world: World
+    replica: ReplicaServer
+    tmp: Path
+
+    def prefect(self, *args: str, timeout: float = WATCH_TIMEOUT_S) -> subprocess.CompletedProcess:
+        """The ``prefect`` CLI, as a user runs it from the repository."""
+        return subprocess.run(
+            [sys.executable, "-m", "prefect", *args],
+            cwd=REPO, env={**self.env, "COLUMNS": "200"}, capture_output=True, text=True,
+            timeout=timeout, check=False,
+        )  # fmt: skip
+
+    def conf(self, name: str) -> Path:
+        """A copy of the project's conf whose data (and cache records) live in tmp/name."""
+        root = self.tmp / name
+        root.mkdir()
+        conf = make_conf(root)
+        orchestration = conf / "base" / "prefect.yml"
+        settings = yaml.safe_load(orchestration.read_text())
+        settings["cache_records_dir"] = str(root / "cache_records")
+        orchestration.write_text(yaml.safe_dump(settings))
+        return conf
+
+    def source_params(self) -> dict[str, str]:
+        return {
+            "db_base_url": self.replica.urls.db_base,
+            "race_base_url": self.replica.urls.race_base,
+        }
+
+    def run(self, deployment: str, parameters: dict[str, Any]) -> tuple[str, str]:
+        """``prefect deployment run kedro/<deployment> --params ... --watch``:
+        (flow run id, final state name); the CLI's output on failure."""
+        result = self.prefect(
+            "deployment", "run", f"kedro/{deployment}", "--params", json.dumps(parameters),
+            "--watch", "--watch-interval", "2",
+        )  # fmt: skip
+        found = re.search(r"UUID:\s*([0-9a-f-]{36})", result.stdout)
+        assert found, result.stdout[-3000:] + result.stderr[-3000:]
+        run = api(self.api_url, f"flow_runs/{found.group(1)}")
+        return run["id"], run["state"]["name"]
+
+    def deployment(self, name: str) -> dict[str, Any]:
+        return api(self.api_url, f"deployments/name/kedro/{name}")
+
+    def flow_runs(self, deployment: str) -> list[dict[str, Any]]:
+        deployment_id = self.deployment(deployment)["id"]
+        return api(self.api_url, "flow_runs/filter", {
+            "flow_runs": {"deployment_id": {"any_": [deployment_id]}},
+            "sort": "EXPECTED_START_TIME_ASC",
+        })  # fmt: skip
+
+
+def wait_for(condition: Callable[[], T], timeout: float = 300, every: float = 1.0) -> T:
+    """Poll ``condition`` until it returns something truthy (bounded); return it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(every)
+
+
+def task_runs(stack: Stack, flow_run_id: str, expected: int) -> list[dict[str, Any]]:
+    """The flow run's task runs once all ``expected`` have reached the server (they
+    arrive through events, a moment after the run) and are final."""
+
+    def settled() -> list[dict[str, Any]] | None:
+        runs = api(stack.api_url, "task_runs/filter", {
+            "flow_runs": {"id": {"any_": [flow_run_id]}}, "limit": 200,
+        })  # fmt: skip
+        done = len(runs) >= expected and all(r["state"]["type"] == "COMPLETED" for r in runs)
+        return runs if done else None
+
+    return wait_for(settled, timeout=120) or api(stack.api_url, "task_runs/filter", {
+        "flow_runs": {"id": {"any_": [flow_run_id]}}, "limit": 200,
+    })  # fmt: skip

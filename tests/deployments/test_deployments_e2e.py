@@ -1,0 +1,107 @@
+"""prefect.yaml end to end: deployed with ``prefect --no-prompt deploy --all`` onto a
+real server, run by real process workers with ``prefect deployment run --watch``."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import yaml
+
+from flows.local_server import api
+from forecast_keiba.pipeline_registry import register_pipelines
+from tests.deployments.e2e_support import Stack, task_runs, wait_for
+from tests.support import REPO
+
+DECLARED = {
+    d["name"]: d for d in yaml.safe_load((REPO / "prefect.yaml").read_text())["deployments"]
+}
+
+
+def test_full_pipeline_runs_one_task_per_kedro_node(stack: Stack, full_pipeline_run: str) -> None:
+    nodes = [node.name for node in register_pipelines()["__default__"].nodes]
+    runs = task_runs(stack, full_pipeline_run, expected=len(nodes))
+    assert sorted(run["name"] for run in runs) == sorted(nodes)
+    assert {run["state"]["name"] for run in runs} == {"Completed"}
+    flow_run = api(stack.api_url, f"flow_runs/{full_pipeline_run}")
+    assert flow_run["work_pool_name"] == "cpu"
+    assert (stack.tmp / "full" / "data" / "08_reporting" / "forecast.txt").is_file()
+
+
+def test_nightly_schedule_and_limits_are_as_declared(stack: Stack) -> None:
+    declared = DECLARED["nightly-scraping"]
+    deployment = stack.deployment("nightly-scraping")
+    schedules = [s["schedule"] for s in deployment["schedules"] if s["active"]]
+    assert [(s["cron"], s["timezone"]) for s in schedules] == [
+        (s["cron"], s["timezone"]) for s in declared["schedules"]
+    ]
+    assert schedules[0]["timezone"] == "Asia/Tokyo"
+    assert deployment["global_concurrency_limit"]["limit"] == declared["concurrency_limit"] == 1
+    assert deployment["work_pool_name"] == "cpu"
+    assert deployment["parameters"]["pipeline"] == "data_engineering"
+    assert deployment["pull_steps"] == [
+        {"prefect.deployments.steps.set_working_directory": {
+            "directory": "{{ $FORECAST_KEIBA_HOME }}"}}
+    ]  # fmt: skip
+
+
+def test_bad_race_id_fails_fast_naming_it(stack: Stack) -> None:
+    flow_run_id, state = stack.run("prediction", {
+        "conf_source": str(stack.conf("bad_prediction")),
+        "params": {"source": stack.source_params(), "prediction": {"race_id": "2023-13-45"}},
+    })  # fmt: skip
+    assert state == "Failed"
+    message = api(stack.api_url, f"flow_runs/{flow_run_id}")["state"]["message"]
+    assert "prediction.race_id: invalid race id '2023-13-45'" in message
+    assert api(stack.api_url, "task_runs/filter", {
+        "flow_runs": {"id": {"any_": [flow_run_id]}}})  == []  # fmt: skip
+
+
+def test_nightly_scrape_triggers_training_and_a_second_night_fetches_nothing_twice(
+    stack: Stack,
+) -> None:
+    world = stack.world
+    conf = stack.conf("nightly")
+    nightly = {
+        "conf_source": str(conf),
+        "params": {
+            "source": stack.source_params(),
+            # the replica's calendar: "today" is its first upcoming day
+            "scraping": {"start_date": world.racing_days()[0].isoformat(), "end_date": None,
+                         "as_of": world.today.isoformat()},
+        },
+    }  # fmt: skip
+    stack.replica.clear_log()
+    started = dt.datetime.now(dt.UTC).isoformat()
+    _, state = stack.run("nightly-scraping", nightly)
+    assert state == "Completed"
+    requests_after_first_night = len(stack.replica.request_log)
+    assert requests_after_first_night > 0
+
+    def triggered_trainings(count: int):
+        runs = [
+            run
+            for run in stack.flow_runs("training")
+            if run["created"] > started and (run["created_by"] or {}).get("type") == "AUTOMATION"
+        ]
+        return runs if len(runs) >= count and all(r["state"]["type"] in (
+            "COMPLETED", "FAILED", "CRASHED") for r in runs) else None  # fmt: skip
+
+    trainings = wait_for(lambda: triggered_trainings(1), timeout=600)
+    assert trainings, "no training run was triggered by the nightly scrape"
+    training = trainings[0]
+    assert training["state"]["name"] == "Completed", training["state"]
+    assert training["parameters"]["conf_source"] == str(conf)  # trained on what was scraped
+    assert training["work_pool_name"] == "gpu"
+    assert (stack.tmp / "nightly" / "data" / "06_models" / "win_model.pkl").is_file()
+
+    _, state = stack.run("nightly-scraping", nightly)  # right after the first
+    assert state == "Completed"
+    assert len(stack.replica.request_log) == requests_after_first_night
+    counts = stack.replica.fetch_counts()
+    assert max(counts.values()) == 1, counts.most_common(3)
+    races = pd.read_parquet(stack.tmp / "nightly" / "data" / "02_intermediate" / "races.parquet")
+    assert sorted(races["race_id"]) == sorted(world.run_race_ids())
+    assert not races["race_id"].duplicated().any()
+    # every successful night triggers training: let the second one finish before teardown
+    assert wait_for(lambda: triggered_trainings(2), timeout=600)

@@ -1,0 +1,91 @@
+"""deployments/stack.py's process handling, on real processes: a service starts
+detached with its log and pid file, a second start is a no-op, stop ends exactly
+the process it started, and a pid file whose pid now runs something else is
+never acted on."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from deployments import stack
+from flows.local_server import free_port
+
+
+@pytest.fixture
+def var(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setattr(stack, "RUN_DIR", tmp_path / "run")
+    monkeypatch.setattr(stack, "LOG_DIR", tmp_path / "log")
+    return tmp_path
+
+
+def http_service(port: int) -> stack.Service:
+    return stack.Service(
+        "web",
+        [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(port)],
+        url=f"http://127.0.0.1:{port}",
+        ready=stack.port_open("127.0.0.1", port),
+    )
+
+
+def test_start_is_idempotent_and_stop_ends_what_start_started(var: Path) -> None:
+    service = http_service(free_port())
+    assert service.start().startswith("web: started")
+    pid = service.pid()
+    assert pid is not None and service.answers()
+    assert json.loads((var / "run" / "web.pid").read_text())["pid"] == pid
+    assert service.start() == f"web: already running (pid {pid})"
+    assert service.stop() == f"web: stopped (pid {pid})"
+    assert (
+        not Path(f"/proc/{pid}").exists()
+        or b"http.server" not in Path(f"/proc/{pid}/cmdline").read_bytes()
+    )
+    assert not (var / "run" / "web.pid").exists()
+    assert service.stop() is None and "stopped" in service.status()
+
+
+def test_a_port_answered_by_someone_else_is_left_alone(var: Path) -> None:
+    port = free_port()
+    command = [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(port)]
+    other = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        service = http_service(port)
+        deadline = time.monotonic() + 30
+        while not service.answers() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert "not started by make up" in service.start()
+        assert service.stop() is None
+        assert other.poll() is None  # still running
+    finally:
+        other.terminate()
+        other.wait(timeout=10)
+
+
+def test_a_stale_pid_file_never_stops_an_unrelated_process(var: Path) -> None:
+    unrelated = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        (var / "run").mkdir()
+        (var / "run" / "web.pid").write_text(json.dumps({
+            "pid": unrelated.pid, "command": [sys.executable, "-m", "http.server"],
+        }))  # fmt: skip
+        service = http_service(free_port())
+        assert service.pid() is None
+        assert service.stop() is None
+        assert unrelated.poll() is None
+    finally:
+        unrelated.kill()
+        unrelated.wait(timeout=10)
+
+
+def test_the_stack_is_replica_mlflow_prefect_and_a_worker_per_pool() -> None:
+    services = {service.name: service for service in stack.services()}
+    assert list(services) == ["replica", "mlflow", "prefect-server", "worker-cpu", "worker-gpu"]
+    for service in services.values():
+        assert "0.0.0.0" not in service.command
+    assert services["worker-cpu"].env["FORECAST_KEIBA_HOME"] == str(stack.REPO)
+    assert "--analytics-off" in services["prefect-server"].command
