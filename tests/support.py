@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from pathlib import Path
 
 import yaml
+
+from forecast_keiba.replica.world import WorldConfig
 
 REPO = Path(__file__).resolve().parents[1]
 KEDRO_PROJECT = REPO / "kedro_project"
 SHARED = REPO.parent / "shared" / "netkeiba"
 
 
-def make_conf(target: Path) -> Path:
-    """A copy of the project's conf whose data_root is a folder of ``target``."""
+def make_conf(target: Path, world: WorldConfig | None = None) -> Path:
+    """A copy of the project's conf whose data_root is a folder of ``target``
+    (and whose ``source.embedded_replica`` describes ``world``: the world a test
+    serves, so that the ground truth, the oracle's, is that world's)."""
     conf = target / "conf"
     shutil.copytree(KEDRO_PROJECT / "conf", conf, ignore=shutil.ignore_patterns("local"))
     (conf / "local").mkdir()
@@ -22,4 +27,16 @@ def make_conf(target: Path) -> Path:
     values["data_root"] = str(target / "data")
     values["shared_data"] = str(SHARED / "data")
     globals_file.write_text(yaml.safe_dump(values))
+    if world is not None:
+        parameters = conf / "base" / "parameters.yml"
+        params = yaml.safe_load(parameters.read_text())
+        params["source"]["embedded_replica"] = {
+            "seed": world.seed, "start_date": world.start_date.isoformat(),
+            "n_days": world.n_days, "races_per_day": world.races_per_day,
+            "upcoming_days": world.upcoming_days,
+        }  # fmt: skip
+        assert world == dataclasses.replace(
+            WorldConfig.from_params(params["source"]["embedded_replica"]), rates=world.rates
+        ), "make_conf: this world has settings embedded_replica cannot express"
+        parameters.write_text(yaml.safe_dump(params, allow_unicode=True))
     return conf

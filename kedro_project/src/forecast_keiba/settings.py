@@ -4,11 +4,14 @@ from kedro.config import OmegaConfigLoader
 
 import forecast_keiba.privacy  # noqa: F401  (telemetry off before anything else loads)
 from forecast_keiba.hooks import EmbeddedReplica
+from forecast_keiba.tracking.config import CONFIG_KEY, CONFIG_PATTERNS
+from forecast_keiba.tracking.hook import MlflowTracking
 
-HOOKS = (EmbeddedReplica(),)
+HOOKS = (EmbeddedReplica(), MlflowTracking())
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {
     "base_env": "base",
     "default_run_env": "local",
+    "config_patterns": {CONFIG_KEY: CONFIG_PATTERNS},  # conf/*/mlflow.yml
 }

@@ -2,6 +2,7 @@
 
 from kedro.pipeline import Pipeline, node, pipeline
 
+from forecast_keiba.ground_truth import replica_ground_truth
 from forecast_keiba.scraping import discover_race_ids, fetch_result_pages
 
 
@@ -20,6 +21,8 @@ def create_pipeline() -> Pipeline:
                 "raw_result_pages",
                 name="fetch_result_pages",
             ),
+            # The replica's true probabilities, for the backtest's oracle (empty for live).
+            node(replica_ground_truth, "params:source", "ground_truth", name="export_ground_truth"),
         ],
         tags="scraping",
     )
