@@ -5,8 +5,8 @@ Optional: it acts only when the project has an ``mlflow`` config
 ``artifact_location``, ``ui_url``, ``enabled``) and MLflow is installed.
 At flow start the bridge creates the run, tags it with the Prefect flow run
 (id, name, URL), links it from the flow run as a Prefect artifact, and
-publishes its id in ``$MLFLOW_RUN_ID`` (and the store in
-``$MLFLOW_TRACKING_URI``) for the length of the run: the project's own Kedro
+publishes its id in ``$MLFLOW_RUN_ID`` (the store in ``$MLFLOW_TRACKING_URI``,
+its experiment in ``$MLFLOW_EXPERIMENT_ID``) for the length of the run: the project's own Kedro
 hook logs into that run instead of opening one, in this process and in every
 process started with this environment. The run ends with the flow's outcome.
 """
@@ -34,6 +34,7 @@ CONFIG_KEY = "mlflow"
 CONFIG_PATTERNS = ["mlflow*", "mlflow*/**", "**/mlflow*"]
 RUN_ID_ENV = "MLFLOW_RUN_ID"
 TRACKING_URI_ENV = "MLFLOW_TRACKING_URI"
+EXPERIMENT_ID_ENV = "MLFLOW_EXPERIMENT_ID"
 
 
 def tracking_settings(context: Any) -> dict[str, Any] | None:
@@ -87,8 +88,9 @@ def flow_mlflow_run(context: Any, project: Path, pipeline: str) -> Iterator[str 
         description=f"The MLflow run of this flow run (store: {uri})",
     )
     log.info("MLflow run %s: %s", run_id, url)
-    previous = {key: os.environ.get(key) for key in (RUN_ID_ENV, TRACKING_URI_ENV)}
-    os.environ[RUN_ID_ENV], os.environ[TRACKING_URI_ENV] = run_id, uri
+    run_env = {RUN_ID_ENV: run_id, TRACKING_URI_ENV: uri, EXPERIMENT_ID_ENV: experiment_id}
+    previous = {key: os.environ.get(key) for key in run_env}
+    os.environ.update(run_env)
     status = RunStatus.FAILED
     try:
         yield run_id

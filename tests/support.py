@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from forecast_keiba.replica.world import WorldConfig
+from forecast_keiba.replica.world import World, WorldConfig
 
 REPO = Path(__file__).resolve().parents[1]
 KEDRO_PROJECT = REPO / "kedro_project"
@@ -30,13 +30,34 @@ def make_conf(target: Path, world: WorldConfig | None = None) -> Path:
     if world is not None:
         parameters = conf / "base" / "parameters.yml"
         params = yaml.safe_load(parameters.read_text())
-        params["source"]["embedded_replica"] = {
-            "seed": world.seed, "start_date": world.start_date.isoformat(),
-            "n_days": world.n_days, "races_per_day": world.races_per_day,
-            "upcoming_days": world.upcoming_days,
-        }  # fmt: skip
+        params["source"]["embedded_replica"] = embedded_replica(world)
         assert world == dataclasses.replace(
             WorldConfig.from_params(params["source"]["embedded_replica"]), rates=world.rates
         ), "make_conf: this world has settings embedded_replica cannot express"
         parameters.write_text(yaml.safe_dump(params, allow_unicode=True))
     return conf
+
+
+def write_replica_tables(world: World, data_root: Path) -> None:
+    """The tables the scraping + preprocessing pipelines would write for ``world``
+    (parsed from its pages, without HTTP), and its ground truth: what the
+    training pipeline reads."""
+    from forecast_keiba.ground_truth import replica_ground_truth
+    from forecast_keiba.tables import tables_from_pages
+
+    tables = tables_from_pages(
+        (rid, lambda rid=rid: world.result_page(rid)) for rid in world.run_race_ids()
+    )
+    (data_root / "02_intermediate").mkdir(parents=True, exist_ok=True)
+    (data_root / "01_raw").mkdir(parents=True, exist_ok=True)
+    for name in ("races", "entries", "payouts"):
+        getattr(tables, name).to_parquet(data_root / "02_intermediate" / f"{name}.parquet")
+    truth = replica_ground_truth({"embedded_replica": embedded_replica(world.config)})
+    truth.to_parquet(data_root / "01_raw" / "ground_truth.parquet")
+
+
+def embedded_replica(world: WorldConfig) -> dict[str, object]:
+    """``source.embedded_replica`` parameters describing ``world``."""
+    return {"seed": world.seed, "start_date": world.start_date.isoformat(),
+            "n_days": world.n_days, "races_per_day": world.races_per_day,
+            "upcoming_days": world.upcoming_days}  # fmt: skip

@@ -34,9 +34,13 @@ def backtest_bets(
 
     ``backtest``: ``strategies`` (probability columns ``p_<name>`` that bet by
     EV), ``ev_thresholds`` (the curve), ``ev_threshold`` (the reported point,
-    chosen before looking at the test period), ``stake_yen``, ``place_takeout``.
+    chosen before looking at the test period), ``max_odds`` (no EV bet on a
+    runner at longer final win odds: the longshot bias makes the market's
+    longshots the least reliable "value"; null = no cap), ``stake_yen``,
+    ``place_takeout``.
     """
     stake = float(backtest.get("stake_yen", 100))
+    max_odds = backtest.get("max_odds")
     thresholds = sorted(float(t) for t in backtest["ev_thresholds"])
     chosen = float(backtest["ev_threshold"])
     if chosen not in thresholds:
@@ -55,11 +59,12 @@ def backtest_bets(
         rows.append(_summary("favourite", bet_type, np.nan, favourite, stake))
         chosen_bets.append(_bets(favourite, "favourite", bet_type, stake))
         odds = settled["win_odds"] if bet_type == "win" else settled["place_odds_est"]
+        eligible = settled["win_odds"].astype(float) <= float(max_odds) if max_odds else True
         for strategy in strategies:
             probability = settled[f"p_{strategy}" if bet_type == "win" else f"p_{strategy}_place"]
             ev = probability * odds.astype(float) - 1.0
             for threshold in thresholds:
-                picked = settled[ev > threshold]
+                picked = settled[(ev > threshold) & eligible]
                 rows.append(_summary(strategy, bet_type, threshold, picked, stake))
                 if threshold == chosen:
                     chosen_bets.append(_bets(picked, strategy, bet_type, stake))
@@ -67,7 +72,7 @@ def backtest_bets(
     bets = pd.concat(chosen_bets, ignore_index=True).sort_values(
         ["strategy", "bet_type", "date", "race_id", "horse_number"], ignore_index=True
     )
-    return summary, bets, _headline(summary, chosen, runners)
+    return summary, bets, _headline(summary, chosen, runners, max_odds)
 
 
 def estimated_place_odds(runners: pd.DataFrame, takeout: float) -> pd.Series:
@@ -181,10 +186,14 @@ def _bets(picked: pd.DataFrame, strategy: str, bet_type: str, stake: float) -> p
     })  # fmt: skip
 
 
-def _headline(summary: pd.DataFrame, chosen: float, runners: pd.DataFrame) -> dict[str, float]:
+def _headline(
+    summary: pd.DataFrame, chosen: float, runners: pd.DataFrame, max_odds: float | None
+) -> dict[str, float]:
     """``roi_<bet>_<strategy>``, ``bets_...`` and ``hit_rate_...`` at the reported threshold."""
     at = summary[summary["threshold"].eq(chosen) | summary["strategy"].eq("favourite")]
     metrics: dict[str, float] = {"ev_threshold": chosen}
+    if max_odds:
+        metrics["max_odds"] = float(max_odds)
     for row in at.itertuples():
         suffix = f"{row.bet_type}_{row.strategy}"
         metrics[f"bets_{suffix}"] = int(row.bets)

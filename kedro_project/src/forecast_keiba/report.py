@@ -41,8 +41,8 @@ def format_model_report(
     threshold = backtest["ev_threshold"]
     lines += [
         "",
-        f"Betting backtest: flat stakes on EV > {threshold:g} (favourite: every race); "
-        "ROI = (returned - staked) / staked",
+        f"Betting backtest: flat stakes on EV > {threshold:g}{_cap(backtest)} (favourite: every "
+        "race); ROI = (returned - staked) / staked",
         f"  {'strategy':<12}{'win bets':>10}{'win ROI':>10}{'win hits':>10}"
         f"{'place bets':>12}{'place ROI':>11}{'place hits':>12}",
     ]
@@ -74,6 +74,10 @@ def report_model(
     text = format_model_report(metrics, backtest, card)
     log.info("\n%s", text)
     return text
+
+
+def _cap(backtest: Mapping[str, float]) -> str:
+    return f", win odds <= {backtest['max_odds']:g}" if backtest.get("max_odds") else ""
 
 
 def _num(value: float | None) -> str:

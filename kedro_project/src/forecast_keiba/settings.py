@@ -14,4 +14,7 @@ CONFIG_LOADER_ARGS = {
     "base_env": "base",
     "default_run_env": "local",
     "config_patterns": {CONFIG_KEY: CONFIG_PATTERNS},  # conf/*/mlflow.yml
+    # An environment overrides single keys (conf/replica2y: the world's size) and
+    # keeps the rest of base's blocks, instead of replacing whole top-level blocks.
+    "merge_strategy": {"parameters": "soft", CONFIG_KEY: "soft"},
 }

@@ -21,6 +21,7 @@ CONFIG_KEY = "mlflow"
 CONFIG_PATTERNS = ["mlflow*", "mlflow*/**", "**/mlflow*"]
 RUN_ID_ENV = "MLFLOW_RUN_ID"
 TRACKING_URI_ENV = "MLFLOW_TRACKING_URI"
+EXPERIMENT_ID_ENV = "MLFLOW_EXPERIMENT_ID"  # where MLflow 3 files models logged for the run
 
 
 class LogSettings(BaseModel):

@@ -25,6 +25,7 @@ from mlflow import MlflowClient
 from mlflow.entities import Metric, Param, RunStatus, RunTag
 
 from forecast_keiba.tracking.config import (
+    EXPERIMENT_ID_ENV,
     RUN_ID_ENV,
     TRACKING_URI_ENV,
     TrackingConfig,
@@ -77,7 +78,8 @@ class MlflowTracking:
         client = MlflowClient(uri)
         given = os.environ.get(RUN_ID_ENV)
         if given:
-            run_id = client.get_run(given).info.run_id  # fails clearly if it does not exist
+            info = client.get_run(given).info  # fails clearly if it does not exist
+            run_id, experiment_id = info.run_id, info.experiment_id
             self._owned = False
         else:
             experiment_id = self._config.ensure_experiment(client, self._project)
@@ -86,8 +88,9 @@ class MlflowTracking:
             self._owned = True
         self._client, self._run_id = client, run_id
         self._logged_inputs = set()
-        self._saved_env = {k: os.environ.get(k) for k in (RUN_ID_ENV, TRACKING_URI_ENV)}
-        os.environ[RUN_ID_ENV], os.environ[TRACKING_URI_ENV] = run_id, uri
+        run_env = {RUN_ID_ENV: run_id, TRACKING_URI_ENV: uri, EXPERIMENT_ID_ENV: experiment_id}
+        self._saved_env = {key: os.environ.get(key) for key in run_env}
+        os.environ.update(run_env)
         self._log_params(self._context.params)
         self._log_tags(run_params)
         log.info("MLflow run %s (%s)", run_id, uri)
@@ -151,7 +154,7 @@ class MlflowTracking:
         tags = {
             "kedro.pipeline": ",".join(run_params.get("pipeline_names") or ["__default__"]),
             "kedro.env": str(run_params.get("env") or self._context.env or "local"),
-            "kedro.session_id": str(run_params.get("session_id")),
+            "kedro.session_id": str(run_params.get("run_id") or run_params.get("session_id")),
             "kedro.project": str(self._project),
         }
         for filter_name in ("tags", "node_names", "from_nodes", "to_nodes", "namespaces"):
