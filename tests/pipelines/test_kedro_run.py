@@ -182,4 +182,4 @@ def test_kedro_viz_build_exports_the_pipelines(tmp_path: Path) -> None:
     assert {"discover_race_ids", "parse_result_pages", "train_win_model", "forecast_races"} <= (
         node_names
     )
-    assert len(node_names) == 11  # every node of __default__
+    assert len(node_names) == 19  # every node of __default__

@@ -22,6 +22,7 @@ from tests.support import KEDRO_PROJECT, make_conf, write_replica_tables
 WORLD = WorldConfig(seed=11, n_days=16, races_per_day=12, upcoming_days=0)
 SECRETS = ("FAKE-SECRET-token-5f1c", "FAKE-SECRET-url-9d2e", "FAKE-SECRET-cred-7a3b")
 FIRST_NODES = "build_features,split_train_test,train_win_model,train_baseline_model"
+RUN_ENVIRONMENT = ("MLFLOW_RUN_ID", "MLFLOW_EXPERIMENT_ID", "MLFLOW_TRACKING_URI")
 
 
 class Project:
@@ -33,8 +34,8 @@ class Project:
         self.client = MlflowClient(self.store)
 
     def kedro(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-        environment = {k: v for k, v in os.environ.items()
-                       if k not in ("MLFLOW_RUN_ID", "MLFLOW_EXPERIMENT_ID", "MLFLOW_TRACKING_URI")}  # fmt: skip
+        # This test process may be inside a run itself: the child gets only ``env``'s.
+        environment = {k: v for k, v in os.environ.items() if k not in RUN_ENVIRONMENT}
         result = subprocess.run(
             [sys.executable, "-m", "kedro", "run", "--conf-source", str(self.conf), *args],
             cwd=KEDRO_PROJECT, capture_output=True, text=True, check=False,
@@ -76,15 +77,26 @@ def test_kedro_run_logs_one_complete_run(project: Project) -> None:
     assert params["training.model.kind"] == "hist_gradient_boosting"
     assert params["model_card.device"] == "cpu"  # the device the model was fitted on
     assert params["backtest.ev_threshold"] == "0.0"
-    for name in ("log_loss_model", "log_loss_baseline", "log_loss_uniform", "log_loss_oracle",
-                 "auc_win", "auc_top3", "roi_win_model", "roi_win_favourite", "roi_win_oracle"):
+    for name in (
+        "log_loss_model",
+        "log_loss_baseline",
+        "log_loss_uniform",
+        "log_loss_oracle",
+        "auc_win",
+        "auc_top3",
+        "roi_win_model",
+        "roi_win_favourite",
+        "roi_win_oracle",
+    ):
         assert name in metrics, name  # fmt: skip
     assert metrics["log_loss_model"] < metrics["log_loss_uniform"]
     assert tags["kedro.pipeline"] == "training"
     assert len(tags["git.commit"]) == 40
     artifacts = {a.path for a in project.client.list_artifacts(run.info.run_id, "evaluation_plots")}
-    assert artifacts == {f"evaluation_plots/{name}.png"
-                         for name in ("calibration", "roi_vs_threshold", "cumulative_return")}
+    assert artifacts == {
+        f"evaluation_plots/{name}.png"
+        for name in ("calibration", "roi_vs_threshold", "cumulative_return")
+    }
     report = mlflow.artifacts.load_text(f"{run.info.artifact_uri}/model_report/model_report.txt")
     assert "oracle" in report and "favourite" in report
 
@@ -97,16 +109,20 @@ def test_lineage_fingerprints_the_data_it_read(project: Project) -> None:
     assert inputs["races"].digest == hashlib.sha256(races.read_bytes()).hexdigest()[:32]
 
 
-def test_the_model_is_logged_with_signature_and_example_and_registered(project: Project) -> None:
+def test_the_model_is_logged_with_signature_and_example_and_registered(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (run,) = project.runs()
     (output,) = run.outputs.model_outputs
     uri = f"models:/{output.model_id}"
-    with_store(project)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", project.store)
     info = mlflow.models.get_model_info(uri)
     assert "race_id" in info.signature.inputs.input_names()
     assert info.saved_input_example_info is not None
     model = mlflow.sklearn.load_model(uri)
-    example = mlflow.models.Model.load(uri).load_input_example(mlflow.artifacts.download_artifacts(uri))
+    example = mlflow.models.Model.load(uri).load_input_example(
+        mlflow.artifacts.download_artifacts(uri)
+    )
     assert len(model.predict(example)) == len(example)
     version = project.client.get_model_version_by_alias("keiba-win-replica", "champion")
     assert version.run_id == run.info.run_id
@@ -143,12 +159,14 @@ def test_processes_sharing_a_run_id_log_into_that_one_run(tmp_path: Path) -> Non
     (here two `kedro run`s, one per half of the pipeline) logs into it, and
     only the orchestrator ends it."""
     project = prepare_project(tmp_path)
-    experiment = project.client.create_experiment("forecast_keiba")
+    artifacts = (tmp_path / "data" / "mlflow" / "artifacts").as_uri()
+    experiment = project.client.create_experiment("forecast_keiba", artifact_location=artifacts)
     run_id = project.client.create_run(experiment).info.run_id
     shared = {"MLFLOW_RUN_ID": run_id, "MLFLOW_TRACKING_URI": project.store}  # no experiment id
     project.kedro("--pipeline", "training", "--nodes", FIRST_NODES, env=shared)
-    project.kedro("--pipeline", "training", "--from-nodes", "describe_win_model,predict_test_set",
-                  env=shared)
+    project.kedro(
+        "--pipeline", "training", "--from-nodes", "describe_win_model,predict_test_set", env=shared
+    )
     (run,) = project.runs()
     assert run.info.run_id == run_id
     assert run.info.status == "RUNNING"  # the hooks did not end a run they were given
@@ -157,8 +175,3 @@ def test_processes_sharing_a_run_id_log_into_that_one_run(tmp_path: Path) -> Non
     inputs = {i.dataset.name for i in run.inputs.dataset_inputs}
     assert {"races", "train_set"} <= inputs  # read by the first process
     assert len(run.outputs.model_outputs) == 1
-
-
-def with_store(project: Project) -> None:
-    mlflow.set_tracking_uri(project.store)
-    mlflow.set_registry_uri(project.store)

@@ -4,9 +4,9 @@ serves the alias holder."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-import mlflow
 import numpy as np
 import pandas as pd
 import pytest
@@ -35,15 +35,11 @@ def features() -> pd.DataFrame:
 @pytest.fixture
 def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> MlflowClient:
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    previous = mlflow.get_tracking_uri(), mlflow.get_registry_uri()
-    mlflow.set_tracking_uri(uri)
-    mlflow.set_registry_uri(uri)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)  # as the tracking hook sets it for a run
     client = MlflowClient(uri)
     experiment = client.create_experiment("test", artifact_location=(tmp_path / "a").as_uri())
     monkeypatch.setenv("MLFLOW_RUN_ID", client.create_run(experiment).info.run_id)
-    yield client
-    mlflow.set_tracking_uri(previous[0])
-    mlflow.set_registry_uri(previous[1])
+    return client
 
 
 def candidate(features: pd.DataFrame, score: float, C: float = 1.0) -> Candidate:
@@ -73,8 +69,15 @@ def test_load_serves_the_champion_not_the_latest(features: pd.DataFrame, store) 
     assert not np.allclose(served.predict(features), worse.model.predict(features))
 
 
+def test_load_outside_a_run_uses_the_configured_store(features: pd.DataFrame, store, monkeypatch):
+    RegisteredModelDataset("keiba-test").save(candidate(features, 1.0))
+    uri = os.environ["MLFLOW_TRACKING_URI"]
+    monkeypatch.delenv("MLFLOW_TRACKING_URI")
+    assert RegisteredModelDataset("keiba-test", tracking_uri=uri).load() is not None
+
+
 def test_errors_name_the_model_and_what_to_do(features: pd.DataFrame, store, monkeypatch) -> None:
-    with pytest.raises(DatasetError, match="keiba-absent@champion.*Train first"):
+    with pytest.raises(DatasetError, match=r"keiba-absent@champion.*Train first"):
         RegisteredModelDataset("keiba-absent").load()
     monkeypatch.delenv("MLFLOW_RUN_ID")
     with pytest.raises(DatasetError, match="needs an MLflow run"):

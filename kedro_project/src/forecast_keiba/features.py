@@ -192,7 +192,11 @@ def _add_speed_figures(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _course_key(frame: pd.DataFrame, course: list[str]) -> pd.Series:
-    return frame[course].astype("string").fillna("?").agg("|".join, axis=1)
+    parts = [frame[column].astype("string").fillna("?") for column in course]
+    key = parts[0]
+    for part in parts[1:]:
+        key = key + "|" + part
+    return key
 
 
 def _add_horse_history(frame: pd.DataFrame) -> pd.DataFrame:

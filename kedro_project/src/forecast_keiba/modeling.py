@@ -277,12 +277,15 @@ def _one_hot_preprocessor() -> ColumnTransformer:
 
 
 def _ordinal_preprocessor() -> ColumnTransformer:
-    """Trees split on raw numbers (missing values included) and on category codes."""
+    """Trees split on category codes and on numbers, a missing value flagged by its
+    own indicator column. Columns without a single value in the training data (the
+    real CSV has no race conditions) are dropped: binning cannot split nothing."""
     categorical = OrdinalEncoder(
         handle_unknown="use_encoded_value", unknown_value=np.nan, encoded_missing_value=np.nan
     )
+    numeric = SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=False)
     transformer = ColumnTransformer(
-        [("cat", categorical, CATEGORICAL), ("num", "passthrough", NUMERIC)],
+        [("cat", categorical, CATEGORICAL), ("num", numeric, NUMERIC)],
         verbose_feature_names_out=False,
     )
     return transformer.set_output(transform="pandas")

@@ -7,12 +7,21 @@ MLflow as run artifacts.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from typing import Any
 
 import matplotlib
 
 matplotlib.use("Agg")  # before pyplot: never a GUI backend in a pipeline
+
+# pyplot, MLflow and Prefect each import IPython lazily, from whichever thread
+# first needs it. Nodes run on threads of one process under the Prefect bridge,
+# and two first imports at once can hand one of them a half-initialised module
+# ("partially initialized module 'IPython'"). Importing it here, when the
+# pipelines are registered on the main thread, leaves nothing to race for.
+with contextlib.suppress(ImportError):
+    import IPython  # noqa: F401
 
 import matplotlib.pyplot as plt
 import pandas as pd

@@ -19,7 +19,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import mlflow
 from kedro.framework.hooks import hook_impl
 from mlflow import MlflowClient
 from mlflow.entities import Metric, Param, RunStatus, RunTag
@@ -58,13 +57,11 @@ class MlflowTracking:
     # -- session ----------------------------------------------------------------------
     @hook_impl
     def after_context_created(self, context: Any) -> None:
+        # No mlflow.set_tracking_uri here: it also writes $MLFLOW_TRACKING_URI for
+        # good, and the next session of this process would take it for the user's.
         self._config = load_tracking_config(context.config_loader)
         self._project = Path(context.project_path)
         self._context = context
-        if self._config is not None:
-            uri = self._config.resolved_tracking_uri(self._project)
-            mlflow.set_tracking_uri(uri)
-            mlflow.set_registry_uri(uri)
 
     @hook_impl
     def after_catalog_created(self, catalog: Any) -> None:

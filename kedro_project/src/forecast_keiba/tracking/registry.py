@@ -23,7 +23,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.models import Model, infer_signature
 
 from forecast_keiba.champion import Candidate
-from forecast_keiba.tracking.config import RUN_ID_ENV
+from forecast_keiba.tracking.config import RUN_ID_ENV, TRACKING_URI_ENV, absolute_uri
 
 log = logging.getLogger(__name__)
 
@@ -33,25 +33,44 @@ METRIC_TAG = "score_metric"
 
 
 class RegisteredModelDataset(AbstractDataset[Candidate, Any]):
-    """``model_name``: the registered model; ``alias``: the alias that serves."""
+    """``model_name``: the registered model; ``alias``: the alias that serves;
+    ``tracking_uri``: the store, unless ``$MLFLOW_TRACKING_URI`` names one (as it
+    does during a tracked run); relative SQLite paths are relative to the
+    working directory (the project folder, as in ``kedro run``)."""
 
-    def __init__(self, model_name: str, alias: str = "champion", metadata: dict | None = None):
+    def __init__(
+        self,
+        model_name: str,
+        alias: str = "champion",
+        tracking_uri: str | None = None,
+        metadata: dict | None = None,
+    ):
         self.model_name = model_name
         self.alias = alias
+        self.tracking_uri = tracking_uri
         self.metadata = metadata
 
     def _describe(self) -> dict[str, Any]:
         return {"model_name": self.model_name, "alias": self.alias}
 
+    @property
+    def _uri(self) -> str | None:
+        uri = os.environ.get(TRACKING_URI_ENV) or self.tracking_uri
+        return absolute_uri(uri, Path.cwd()) if uri else None
+
     def load(self) -> Any:
         uri = f"models:/{self.model_name}@{self.alias}"
+        client = MlflowClient(self._uri, registry_uri=self._uri)
         try:
-            return mlflow.sklearn.load_model(uri)
+            version = client.get_model_version_by_alias(self.model_name, self.alias)
+            source = client.get_model_version_download_uri(self.model_name, version.version)
+            local = mlflow.artifacts.download_artifacts(artifact_uri=source, tracking_uri=self._uri)
         except MlflowException as exc:
             raise DatasetError(
-                f"cannot load {uri} from the MLflow registry at {mlflow.get_registry_uri()}: "
+                f"cannot load {uri} from the MLflow registry at {self._uri}: "
                 f"{exc.message}. Train first (kedro run --pipeline training)."
             ) from exc
+        return mlflow.sklearn.load_model(local)
 
     def save(self, candidate: Candidate) -> None:
         run_id = os.environ.get(RUN_ID_ENV)
@@ -60,8 +79,15 @@ class RegisteredModelDataset(AbstractDataset[Candidate, Any]):
                 f"registering {self.model_name!r} needs an MLflow run: ${RUN_ID_ENV} is unset "
                 "(run through kedro or the bridge with the MlflowTracking hook enabled)"
             )
-        client = MlflowClient()
+        client = MlflowClient(self._uri)
         example = candidate.input_example
+        # The model belongs to the run's experiment, whatever this thread's
+        # MLflow defaults say (Model.log alone would file it under "Default").
+        logged = mlflow.initialize_logged_model(
+            name="model",
+            source_run_id=run_id,
+            experiment_id=client.get_run(run_id).info.experiment_id,
+        )
         info = Model.log(
             artifact_path=None,  # deprecated positional; `name` names the model
             name="model",
@@ -77,6 +103,7 @@ class RegisteredModelDataset(AbstractDataset[Candidate, Any]):
             pip_requirements=_requirements(candidate.model),
             registered_model_name=self.model_name,
             await_registration_for=60,
+            model_id=logged.model_id,
         )
         version = str(info.registered_model_version)
         client.set_model_version_tag(self.model_name, version, SCORE_TAG, str(candidate.score))
@@ -113,7 +140,7 @@ class RegisteredModelDataset(AbstractDataset[Candidate, Any]):
 
     def _exists(self) -> bool:
         try:
-            MlflowClient().get_model_version_by_alias(self.model_name, self.alias)
+            MlflowClient(self._uri).get_model_version_by_alias(self.model_name, self.alias)
         except MlflowException:
             return False
         return True
