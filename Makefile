@@ -16,7 +16,7 @@ PYTHON ?= python3
 PREFECT_LOCAL_API = http://127.0.0.1:$${KEIBA_PREFECT_PORT:-4200}/api
 UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 
-.PHONY: help setup browser demo test lint format viz bench up deploy status down clean
+.PHONY: help setup browser demo test lint format viz mlflow-ui bench up deploy status down clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -62,9 +62,12 @@ format:  ## apply ruff fixes and formatting
 viz: setup  ## kedro-viz on http://127.0.0.1:4141
 	cd kedro_project && $(UV) run kedro viz run --host 127.0.0.1 --port 4141 --no-browser
 
+mlflow-ui: setup  ## MLflow UI on http://127.0.0.1:5000 (ENV=real|replica2y|live for their stores)
+	$(UV) run keiba mlflow-ui --env $(or $(ENV),local)
+
 bench: setup  ## every benchmark under bench/ (each prints side-by-side ratios and a JSON line)
 	$(UV) run python bench/parse_bench.py
 	$(UV) run python bench/bridge_overhead.py
 
 clean:  ## remove generated data (keeps the environment)
-	rm -rf kedro_project/data var tests/_out bench/_out
+	rm -rf kedro_project/data kedro_project/mlruns var tests/_out bench/_out

@@ -11,8 +11,9 @@ that was started), and the Prefect server ``make demo`` may have left running.
 Settings (environment): ``PREFECT_API_DATABASE_CONNECTION_URL`` moves the
 Prefect server from SQLite (``var/prefect/prefect.db``) to e.g. PostgreSQL
 (``postgresql+asyncpg://user:pass@host:5432/prefect``); ``KEIBA_PREFECT_PORT``
-(4200), ``KEIBA_MLFLOW_PORT`` (5000); ``MLFLOW_BACKEND_STORE_URI`` (default
-SQLite under ``var/mlflow``).
+(4200), ``KEIBA_MLFLOW_PORT`` (5000). The MLflow server serves the store that
+runs write to (``kedro_project/conf/<env>/mlflow.yml``, or
+``$MLFLOW_TRACKING_URI``), so it shows the workers' runs.
 """
 
 from __future__ import annotations
@@ -41,7 +42,6 @@ VAR = REPO / "var"
 LOG_DIR = VAR / "log"
 RUN_DIR = VAR / "run"
 PREFECT_HOME = VAR / "prefect"  # shared with `make demo`: its runs show in the same UI
-MLFLOW_DIR = VAR / "mlflow"
 KEDRO_PROJECT = REPO / "kedro_project"
 HOST = "127.0.0.1"
 STARTUP_TIMEOUT_S = 240  # a cold Prefect server on 2 cores takes well over a minute
@@ -192,6 +192,14 @@ def replica_world() -> tuple[int, dict]:
     return urlsplit(source["db_base_url"]).port or 80, dict(source.get("embedded_replica") or {})
 
 
+def mlflow_command(port: int) -> list[str]:
+    """The MLflow server on the store flow runs write to: the project's ``mlflow.yml``
+    (``$MLFLOW_TRACKING_URI`` included), so the UI shows the workers' runs."""
+    from forecast_keiba.tracking.ui import server_command
+
+    return server_command(os.environ.get("KEDRO_ENV") or "local", port, KEDRO_PROJECT)
+
+
 def services() -> list[Service]:
     python = sys.executable
     prefect_port = int(os.environ.get("KEIBA_PREFECT_PORT", "4200"))
@@ -199,9 +207,6 @@ def services() -> list[Service]:
     api_url = f"http://{HOST}:{prefect_port}/api"
     database = os.environ.get("PREFECT_API_DATABASE_CONNECTION_URL") or (
         f"sqlite+aiosqlite:///{PREFECT_HOME}/prefect.db"
-    )
-    mlflow_store = os.environ.get("MLFLOW_BACKEND_STORE_URI") or (
-        f"sqlite:///{MLFLOW_DIR}/mlflow.db"
     )
     replica_port, world = replica_world()
     replica_args = [f"--port={replica_port}"]
@@ -224,22 +229,7 @@ def services() -> list[Service]:
         ),
         Service(
             "mlflow",
-            [
-                python,
-                "-m",
-                "mlflow",
-                "server",
-                "--host",
-                HOST,
-                "--port",
-                str(mlflow_port),
-                "--workers",
-                "1",
-                "--backend-store-uri",
-                mlflow_store,
-                "--artifacts-destination",
-                str(MLFLOW_DIR / "artifacts"),
-            ],
+            mlflow_command(mlflow_port),
             url=f"http://{HOST}:{mlflow_port}",
             ready=http_ok(f"http://{HOST}:{mlflow_port}/health"),
         ),
@@ -296,7 +286,6 @@ def prefect_api_url() -> str:
 
 
 def up() -> int:
-    MLFLOW_DIR.mkdir(parents=True, exist_ok=True)
     PREFECT_HOME.mkdir(parents=True, exist_ok=True)
     stack = services()
     for service in stack:

@@ -27,6 +27,7 @@ from flows.config import CONFIG_KEY, CONFIG_PATTERNS, OrchestrationConfig
 from flows.plan import Plan, build_plan
 from flows.progress import ProgressArtifactHandler
 from flows.runner import PrefectRunner
+from flows.tracking import flow_mlflow_run
 
 PROJECT_ENV = "KEDRO_PROJECT_PATH"
 STATE_DIRNAME = ".kedro_prefect"
@@ -160,7 +161,10 @@ def run_pipeline(pipeline: str = "__default__", **arguments: Any) -> dict[str, s
     refresh = arguments.pop("refresh", False)
     filters = {k: arguments.pop(k, None) for k in ("tags", "node_names", "from_nodes",
                                                      "to_nodes", "namespaces")}  # fmt: skip
-    with kedro_session(**arguments) as (project, package, session, _, config):
+    with (
+        kedro_session(**arguments) as (project, package, session, context, config),
+        flow_mlflow_run(context, project, pipeline),
+    ):
         runner = PrefectRunner(
             config,
             pipeline_name=pipeline,

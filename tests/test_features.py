@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from forecast_keiba.features import CATEGORICAL, NUMERIC, build_features, runs_frame
+from forecast_keiba.features import CATEGORICAL, NUMERIC, build_features, race_class, runs_frame
 from forecast_keiba.replica.world import World, WorldConfig
 from forecast_keiba.tables import RaceTables, tables_from_pages
 
@@ -61,3 +62,37 @@ def test_form_accumulates_over_earlier_days_only(tables: RaceTables) -> None:
 def test_no_result_time_column_is_a_feature() -> None:
     forbidden = {"win_odds", "popularity", "time_s", "finish_position", "margin", "won", "top3"}
     assert not forbidden & set(NUMERIC + CATEGORICAL)
+
+
+def test_rewriting_results_from_a_day_on_changes_no_feature_up_to_it(tables: RaceTables) -> None:
+    """Every result-time column of every race dated on or after ``day`` is scrambled:
+    any feature of a race on ``day`` that read one of those rows would change."""
+    days = sorted(tables.races["date"].unique())
+    day = pd.Timestamp(days[10])
+    later = tables.races.loc[tables.races["date"] >= day, "race_id"]
+    entries = tables.entries.copy()
+    rows = entries["race_id"].isin(later)
+    rng = np.random.default_rng(0)
+    for column in ("finish_position", "time_s", "win_odds", "popularity", "body_weight"):
+        values = entries.loc[rows, column].to_numpy()
+        entries.loc[rows, column] = rng.permutation(values)
+    columns = ["race_id", "horse_number", *CATEGORICAL, *NUMERIC]
+    before = build_features(runs_frame(tables.races, tables.entries))
+    after = build_features(runs_frame(tables.races, entries))
+    # body_weight is known before the off (the paddock): only it may change on the day.
+    on_day = [c for c in columns if c not in ("body_weight", "body_weight_diff")]
+    for frame in (before, after):
+        frame.sort_values(["race_id", "horse_number"], inplace=True, ignore_index=True)
+    mask = before["date"] <= day
+    assert mask.sum() > 500
+    pd.testing.assert_frame_equal(
+        after.loc[mask, on_day].reset_index(drop=True),
+        before.loc[mask, on_day].reset_index(drop=True),
+    )
+
+
+def test_race_class_reads_the_class_ladder_from_names() -> None:
+    names = pd.Series(["2歳新馬", "3歳未勝利", "3歳以上1勝クラス", "4歳以上3勝クラス",
+                       "有馬記念(G1)", "鹿島特別", None])  # fmt: skip
+    assert race_class(names).tolist()[:6] == [0.0, 1.0, 2.0, 4.0, 6.0, 5.0]
+    assert np.isnan(race_class(names).iloc[6])

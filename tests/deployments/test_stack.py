@@ -89,3 +89,8 @@ def test_the_stack_is_replica_mlflow_prefect_and_a_worker_per_pool() -> None:
         assert "0.0.0.0" not in service.command
     assert services["worker-cpu"].env["FORECAST_KEIBA_HOME"] == str(stack.REPO)
     assert "--analytics-off" in services["prefect-server"].command
+    # the MLflow UI shows the store that flow runs write to (conf/base/mlflow.yml)
+    mlflow = services["mlflow"].command
+    store = mlflow[mlflow.index("--backend-store-uri") + 1]
+    assert store.endswith("kedro_project/data/mlflow/mlflow.db")
+    assert mlflow[mlflow.index("--host") + 1] == "127.0.0.1"

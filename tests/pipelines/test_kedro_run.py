@@ -54,7 +54,7 @@ class Run:
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory, pipeline_world: World):
     root = tmp_path_factory.mktemp("kedro_run")
-    conf = make_conf(root)
+    conf = make_conf(root, pipeline_world.config)
     with ReplicaServer(pipeline_world) as server:
         run = Run(root, conf, server, pipeline_world)
         result = run.kedro_run()
@@ -146,7 +146,7 @@ def test_bridge_run_equals_kedro_run(
     from flows.cli import parse_params
 
     root = tmp_path_factory.mktemp("bridge_run")
-    conf = make_conf(root)
+    conf = make_conf(root, run.world.config)
     days = run.world.racing_days()
     params = parse_params(format_params({
         "source.db_base_url": run.server.urls.db_base,
@@ -182,4 +182,4 @@ def test_kedro_viz_build_exports_the_pipelines(tmp_path: Path) -> None:
     assert {"discover_race_ids", "parse_result_pages", "train_win_model", "forecast_races"} <= (
         node_names
     )
-    assert len(node_names) == 11  # every node of __default__
+    assert len(node_names) == 19  # every node of __default__

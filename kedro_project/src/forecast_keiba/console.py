@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from forecast_keiba import demo
 from forecast_keiba.netkeiba.parsing import cli as parse_cli
 from forecast_keiba.replica import cli as replica_cli
+from forecast_keiba.tracking import ui as mlflow_ui
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     parse_cli.register(subparsers)
     replica_cli.register(subparsers)
     demo.register(subparsers)
+    mlflow_ui.register(subparsers)
     return parser
 
 

@@ -10,20 +10,20 @@ from __future__ import annotations
 import unicodedata
 
 import pandas as pd
-from sklearn.pipeline import Pipeline
 
 from forecast_keiba.features import build_features, runs_frame
-from forecast_keiba.modeling import race_probabilities
+from forecast_keiba.modeling import RaceWinModel
 
 
 def forecast_races(
-    model: Pipeline,
+    model: RaceWinModel,
     races: pd.DataFrame,
     entries: pd.DataFrame,
     card_races: pd.DataFrame,
     card_entries: pd.DataFrame,
 ) -> pd.DataFrame:
-    """Win probability, rank and fair odds of every runner on the cards."""
+    """Win probability, rank and fair odds of every runner on the cards (``model``:
+    the registry's champion by default, see the catalog's ``champion_model``)."""
     if card_entries.empty:
         raise ValueError("race_cards: no runners on the cards to forecast")
     history = runs_frame(races, entries)
@@ -32,7 +32,8 @@ def forecast_races(
     combined = pd.concat([history, cards], ignore_index=True)
     features = build_features(combined)
     target = features[features["race_id"].isin(card_races["race_id"])].copy()
-    target["win_prob"] = race_probabilities(model, target)
+    # Cards carry no odds yet: a "with market odds" model falls back to its own view.
+    target["win_prob"] = model.race_probabilities(target)
     target["rank"] = target.groupby("race_id")["win_prob"].rank(ascending=False, method="first")
     target["fair_odds"] = 1.0 / target["win_prob"]
     names = card_entries[["race_id", "horse_number", "horse_name"]]

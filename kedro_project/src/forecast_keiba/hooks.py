@@ -13,7 +13,6 @@ after set-up, and so does every orchestrated run, in whatever process it lands.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import socket
 from collections.abc import Callable
@@ -72,9 +71,7 @@ class EmbeddedReplica:
             return
         if _answers(url.hostname, url.port):
             return  # a replica (or something else) already serves there
-        config = WorldConfig(**{
-            **embedded, "start_date": dt.date.fromisoformat(str(embedded["start_date"]))
-        }) if "start_date" in embedded else WorldConfig(**embedded)  # fmt: skip
+        config = WorldConfig.from_params(embedded)
         self._server = ReplicaServer(World(config), host=url.hostname, port=url.port).start()
         log.info(
             "serving the embedded netkeiba replica on %s for this run", self._server.urls.db_base

@@ -4,12 +4,19 @@ from kedro.config import OmegaConfigLoader
 
 import forecast_keiba.privacy  # noqa: F401  (telemetry off before anything else loads)
 from forecast_keiba.hooks import EmbeddedReplica, ParameterChecks
+from forecast_keiba.tracking.config import CONFIG_KEY, CONFIG_PATTERNS
+from forecast_keiba.tracking.hook import MlflowTracking
 
-# pluggy calls the last registered first: parameters are checked before a replica starts.
-HOOKS = (EmbeddedReplica(), ParameterChecks())
+# pluggy calls the last registered first: parameters are checked before a replica
+# starts or an MLflow run opens.
+HOOKS = (MlflowTracking(), EmbeddedReplica(), ParameterChecks())
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {
     "base_env": "base",
     "default_run_env": "local",
+    "config_patterns": {CONFIG_KEY: CONFIG_PATTERNS},  # conf/*/mlflow.yml
+    # An environment overrides single keys (conf/replica2y: the world's size) and
+    # keeps the rest of base's blocks, instead of replacing whole top-level blocks.
+    "merge_strategy": {"parameters": "soft", CONFIG_KEY: "soft"},
 }

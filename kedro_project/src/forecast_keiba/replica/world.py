@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -55,6 +57,14 @@ class WorldConfig:
             raise ValueError("races_per_day must be in 1..120 (10 venues x 12 races)")
         if self.horses is not None and self.horses < 40 * self.races_per_day:
             raise ValueError("horses must be >= 40 x races_per_day to fill the fields")
+
+    @classmethod
+    def from_params(cls, values: Mapping[str, Any]) -> WorldConfig:
+        """From Kedro parameters (``source.embedded_replica``): dates as ISO strings."""
+        config = dict(values)
+        if "start_date" in config:
+            config["start_date"] = dt.date.fromisoformat(str(config["start_date"]))
+        return cls(**config)
 
     @property
     def active_horses(self) -> int:

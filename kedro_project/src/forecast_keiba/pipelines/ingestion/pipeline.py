@@ -2,6 +2,7 @@
 
 from kedro.pipeline import Pipeline, node, pipeline
 
+from forecast_keiba.ground_truth import no_ground_truth
 from forecast_keiba.ingestion import ingest_results_csv
 
 
@@ -14,6 +15,7 @@ def create_pipeline() -> Pipeline:
                 ["races", "entries", "payouts"],
                 name="ingest_results_csv",
             ),
+            node(no_ground_truth, None, "ground_truth", name="no_ground_truth"),
         ],
         tags="ingestion",
     )

@@ -24,7 +24,7 @@ def create_pipeline() -> Pipeline:
             ),
             node(
                 forecast_races,
-                ["win_model", "races", "entries", "card_races", "card_entries"],
+                ["champion_model", "races", "entries", "card_races", "card_entries"],
                 "forecast",
                 name="forecast_races",
             ),

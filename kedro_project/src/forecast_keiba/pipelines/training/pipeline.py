@@ -1,10 +1,19 @@
-"""training: pre-race features → time split → win model → held-out evaluation."""
+"""training: pre-race features → time split → models → evaluation, backtest, report → registry."""
 
 from kedro.pipeline import Pipeline, node, pipeline
 
-from forecast_keiba.evaluation import evaluate_win_model
+from forecast_keiba.backtest import backtest_bets
+from forecast_keiba.champion import nominate_champion
+from forecast_keiba.evaluation import evaluate_predictions, predict_test_set
 from forecast_keiba.features import features_from_tables
-from forecast_keiba.modeling import split_by_date, train_win_model
+from forecast_keiba.modeling import (
+    model_card,
+    split_by_date,
+    train_baseline_model,
+    train_win_model,
+)
+from forecast_keiba.plots import plot_evaluation
+from forecast_keiba.report import report_model
 
 
 def create_pipeline() -> Pipeline:
@@ -25,10 +34,48 @@ def create_pipeline() -> Pipeline:
                 tags="model_fit",
             ),
             node(
-                evaluate_win_model,
-                ["win_model", "test_set"],
+                train_baseline_model,
+                ["train_set", "params:training"],
+                "baseline_model",
+                name="train_baseline_model",
+                tags="model_fit",
+            ),
+            node(model_card, ["win_model", "train_set"], "model_card", name="describe_win_model"),
+            node(
+                predict_test_set,
+                ["win_model", "baseline_model", "test_set", "ground_truth"],
+                "test_predictions",
+                name="predict_test_set",
+            ),
+            node(
+                evaluate_predictions,
+                "test_predictions",
                 "evaluation_metrics",
-                name="evaluate_win_model",
+                name="evaluate_predictions",
+            ),
+            node(
+                backtest_bets,
+                ["test_predictions", "payouts", "params:backtest"],
+                ["backtest_summary", "backtest_bets", "backtest_metrics"],
+                name="backtest_bets",
+            ),
+            node(
+                plot_evaluation,
+                ["test_predictions", "backtest_summary", "backtest_bets", "params:backtest"],
+                "evaluation_plots",
+                name="plot_evaluation",
+            ),
+            node(
+                report_model,
+                ["evaluation_metrics", "backtest_metrics", "model_card"],
+                "model_report",
+                name="report_model",
+            ),
+            node(
+                nominate_champion,
+                ["win_model", "evaluation_metrics", "test_set", "params:champion"],
+                "champion_model",
+                name="nominate_champion",
             ),
         ],
         tags="training",
