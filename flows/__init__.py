@@ -14,6 +14,7 @@ for _name, _value in {
     "KEDRO_DISABLE_TELEMETRY": "true",
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "MLFLOW_DISABLE_TELEMETRY": "true",
+    "RAY_USAGE_STATS_ENABLED": "0",  # a Ray started for a run must not report usage
 }.items():
     os.environ.setdefault(_name, _value)
 
