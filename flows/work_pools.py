@@ -137,14 +137,14 @@ def make_group_task(group: DelegatedGroup, tags: list[str]) -> Task:
     )
 
 
-def deploy_node_runner(pool: str, *, name: str | None = None, **deploy_options: Any) -> UUID:
+def deploy_node_runner(pool: str, *, name: str | None = None) -> UUID:
     """Deploy :func:`~flows.kedro_flow` on work pool ``pool`` as ``kedro/<name or pool>``.
 
-    The entrypoint is the module path ``flows.flow:kedro_flow``, so a worker needs
+    The entrypoint is the module path ``flows.flow.kedro_flow``, so a worker needs
     no code storage: only this package installed and the Kedro project at hand
     (``project_path`` passed by the parent, or ``$KEDRO_PROJECT_PATH`` on the worker).
+    The pool must exist (``prefect work-pool create gpu --type process``).
     """
-    from prefect import deploy
     from prefect.deployments.runner import EntrypointType
 
     from flows.flow import kedro_flow
@@ -152,15 +152,9 @@ def deploy_node_runner(pool: str, *, name: str | None = None, **deploy_options: 
     deployment = kedro_flow.to_deployment(
         name=name or pool, entrypoint_type=EntrypointType.MODULE_PATH
     )
-    ids = deploy(
-        deployment,
-        work_pool_name=pool,
-        build=False,
-        push=False,
-        print_next_steps_message=False,
-        **deploy_options,
-    )
-    return ids[0]
+    # RunnerDeployment.apply, not prefect.deploy(): the latter's worker lookup sends
+    # a null limit that Prefect 3.8.8's own server rejects (422).
+    return deployment.apply(work_pool_name=pool)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
