@@ -109,9 +109,11 @@ def _execute_node(run: RunRef, node_name: str) -> dict[str, Any]:
     # Named Prefect global concurrency limits (the node's concurrency_key, its
     # infra class's limit on this machine) cap how many such nodes run at once,
     # across flow runs; strict: a limit that does not exist fails, naming it.
-    limits = list(job.limits)
-    slot = concurrency(limits, occupy=1, strict=True) if limits else contextlib.nullcontext()
-    with slot:
+    # One acquisition per limit (Prefect's strict only fails when *none* of several
+    # names exists), in name order so that two nodes never wait on each other.
+    with contextlib.ExitStack() as slots:
+        for limit in sorted(job.limits):
+            slots.enter_context(concurrency(limit, occupy=1, strict=True))
         started = time.perf_counter()
         KedroTask(
             node=node,
