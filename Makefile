@@ -11,6 +11,8 @@ export DO_NOT_TRACK := 1
 export KEDRO_DISABLE_TELEMETRY := true
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export MLFLOW_DISABLE_TELEMETRY := true
+export RAY_USAGE_STATS_ENABLED := 0
+export RAY_ENABLE_UV_RUN_RUNTIME_ENV := 0
 
 PYTHON ?= python3
 PREFECT_LOCAL_API = http://127.0.0.1:$${KEIBA_PREFECT_PORT:-4200}/api
@@ -68,6 +70,7 @@ mlflow-ui: setup  ## MLflow UI on http://127.0.0.1:5000 (ENV=real|replica2y|live
 bench: setup  ## every benchmark under bench/ (each prints side-by-side ratios and a JSON line)
 	$(UV) run python bench/parse_bench.py
 	$(UV) run python bench/bridge_overhead.py
+	$(UV) run python bench/ray_vs_local.py
 
 clean:  ## remove generated data (keeps the environment)
 	rm -rf kedro_project/data kedro_project/mlruns var tests/_out bench/_out

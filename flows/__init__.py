@@ -14,6 +14,11 @@ for _name, _value in {
     "KEDRO_DISABLE_TELEMETRY": "true",
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "MLFLOW_DISABLE_TELEMETRY": "true",
+    "RAY_USAGE_STATS_ENABLED": "0",  # a Ray started for a run must not report usage
+    # Under `uv run`, Ray would start its workers with `uv run` in a copy of the working
+    # directory, re-resolving the project there (a hang without network); workers
+    # use this interpreter and environment instead.
+    "RAY_ENABLE_UV_RUN_RUNTIME_ENV": "0",
 }.items():
     os.environ.setdefault(_name, _value)
 

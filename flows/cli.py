@@ -4,6 +4,7 @@
     keiba-flow run  --pipeline training --env live --params "training.model.C=0.5"
     keiba-flow run  --refresh                      # ignore every node's cache
     keiba-flow run  --refresh train_win_model      # ...or just these nodes'
+    keiba-flow run  --execution ray                # nodes as Ray tasks with their resources
 
 Options mirror ``kedro run``. ``run`` prints the plan first, then the flow
 run's URL in the Prefect UI, and exits non-zero if any node failed.
@@ -15,6 +16,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 from typing import Any
+
+from flows.config import EXECUTION_MODES
 
 
 def parse_params(text: str) -> dict[str, Any]:
@@ -73,6 +76,12 @@ def build_parser() -> argparse.ArgumentParser:
         )
         command.add_argument("--project-path", default=None)
         command.add_argument("--conf-source", default=None)
+        command.add_argument(
+            "--execution",
+            choices=EXECUTION_MODES,
+            default=None,
+            help="where nodes run (default: execution.mode of prefect.yml, else local)",
+        )
         command.add_argument("--json", action="store_true", help="plan: print JSON")
     return parser
 
@@ -95,6 +104,7 @@ def _arguments(args: argparse.Namespace) -> dict[str, Any]:
         "refresh": refresh,
         "project_path": args.project_path,
         "conf_source": args.conf_source,
+        "execution": args.execution,
     }
 
 

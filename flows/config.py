@@ -11,7 +11,7 @@ unknown or mistyped key fails with its full path, before anything runs.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -62,6 +62,45 @@ class InfraClass(BaseModel):
     num_gpus: float | None = Field(default=None, ge=0)
     memory: int | None = Field(default=None, gt=0, description="bytes")
     work_pool: str | None = None
+    deployment: str | None = Field(
+        default=None,
+        description="work_pools mode: the '<flow>/<deployment>' that runs this class's nodes "
+        "on its pool (default: kedro/<work_pool>, see flows/work_pools.py)",
+    )
+    slots: int | None = Field(
+        default=None,
+        gt=0,
+        description="local mode: how many nodes of this class may run at once on one machine "
+        "(default: from the machine's GPUs or CPUs and the class's request)",
+    )
+
+
+ExecutionMode = Literal["local", "ray", "work_pools"]
+EXECUTION_MODES: tuple[ExecutionMode, ...] = ("local", "ray", "work_pools")
+
+
+class RaySettings(BaseModel):
+    """Where the Ray cluster is: ``address`` (``ray://head:10001``, ``auto``) or, when
+    unset, ``$RAY_ADDRESS`` or a local Ray started for the run with ``init`` (extra
+    ``ray.init`` arguments, e.g. ``num_gpus`` or ``object_store_memory``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    address: str | None = None
+    init: dict[str, Any] = {}
+
+
+class ExecutionSettings(BaseModel):
+    """How nodes are executed: ``local`` (threads of the flow run, a Prefect global
+    concurrency limit per infra class), ``ray`` (one Ray task per node with its class's
+    resources) or ``work_pools`` (nodes whose class names another work pool run as a
+    sub-flow deployment on that pool)."""
+
+    model_config = ConfigDict(extra="forbid")
+    mode: ExecutionMode = "local"
+    ray: RaySettings = RaySettings()
+    poll_interval_seconds: float = Field(
+        default=5, gt=0, description="work_pools mode: how often a sub-flow's state is polled"
+    )
 
 
 class OrchestrationConfig(BaseModel):
@@ -73,6 +112,7 @@ class OrchestrationConfig(BaseModel):
     tags: dict[str, NodeSettings] = {}
     nodes: dict[str, NodeSettings] = {}
     infra: dict[str, InfraClass] = {}
+    execution: ExecutionSettings = ExecutionSettings()
     loggers: list[str] = Field(
         default_factory=list,
         description="extra loggers whose records show under each task run (kedro's and "

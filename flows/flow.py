@@ -23,7 +23,8 @@ from kedro.pipeline import Pipeline
 from prefect import Flow, flow
 from prefect.logging.handlers import APILogHandler
 
-from flows.config import CONFIG_KEY, CONFIG_PATTERNS, OrchestrationConfig
+from flows.config import CONFIG_KEY, CONFIG_PATTERNS, ExecutionMode, OrchestrationConfig
+from flows.execution import ExecutionTarget
 from flows.plan import Plan, build_plan
 from flows.progress import ProgressArtifactHandler
 from flows.runner import PrefectRunner
@@ -159,6 +160,7 @@ def kedro_session(
 def run_pipeline(pipeline: str = "__default__", **arguments: Any) -> dict[str, str]:
     """The body of every Kedro flow: see :func:`kedro_flow` for the arguments."""
     refresh = arguments.pop("refresh", False)
+    execution = arguments.pop("execution", None)
     filters = {k: arguments.pop(k, None) for k in ("tags", "node_names", "from_nodes",
                                                      "to_nodes", "namespaces")}  # fmt: skip
     with (
@@ -170,6 +172,8 @@ def run_pipeline(pipeline: str = "__default__", **arguments: Any) -> dict[str, s
             pipeline_name=pipeline,
             refresh=refresh,
             state_dir=state_dir(project, config),
+            execution=execution,
+            session_args=arguments,
         )
         with prefect_logging(["kedro", package, "flows", *config.loggers]):
             session.run(pipeline_names=[pipeline], runner=runner, **filters)
@@ -189,14 +193,16 @@ def kedro_flow(
     refresh: bool | list[str] = False,
     project_path: str | None = None,
     conf_source: str | None = None,
+    execution: ExecutionMode | None = None,
 ) -> dict[str, str]:
     """Run a Kedro pipeline, one Prefect task per node.
 
     Arguments mirror ``kedro run``: ``env`` (--env), ``params`` (--params),
     ``tags``, ``node_names`` (--nodes), ``from_nodes``, ``to_nodes``,
     ``namespaces``, ``conf_source`` (--conf-source). ``refresh`` re-runs all
-    (true) or the named nodes, ignoring their cache. Returns each node's final
-    state name.
+    (true) or the named nodes, ignoring their cache. ``execution`` (local, ray,
+    work_pools) overrides ``execution.mode`` of prefect.yml. Returns each node's
+    final state name.
     """
     return run_pipeline(**locals())
 
@@ -218,6 +224,7 @@ def pipeline_flow(pipeline: str, *, name: str | None = None) -> Flow[..., dict[s
         refresh: bool | list[str] = False,
         project_path: str | None = None,
         conf_source: str | None = None,
+        execution: ExecutionMode | None = None,
     ) -> dict[str, str]:
         return run_pipeline(**{**locals(), "pipeline": pipeline})  # locals() holds `pipeline` too
 
@@ -235,9 +242,11 @@ def plan_pipeline(
     refresh: bool | list[str] = False,
     project_path: str | None = None,
     conf_source: str | None = None,
+    execution: ExecutionMode | None = None,
     **filters: Any,
 ) -> Plan:
-    """The dry-run plan of a pipeline: what :func:`kedro_flow` would do now."""
+    """The dry-run plan of a pipeline: what :func:`kedro_flow` would do now
+    (outside a flow run: nodes with a work pool are placed as from no pool)."""
     from kedro.framework.project import pipelines
     from prefect.results import get_result_store
 
@@ -251,4 +260,5 @@ def plan_pipeline(
             refresh=refresh,
             state_dir=state_dir(project, config),
             result_exists=get_result_store().exists,
+            target=ExecutionTarget.resolve(config, execution),
         )

@@ -7,8 +7,11 @@ running a node. Prefect options (retries, timeout, cache policy, tags, assets)
 come from the plan.
 
 The live Kedro objects (catalog, hook manager) cannot be task parameters: they
-are neither hashable nor serialisable. A run registers them under its run id
-in :data:`RUNS` and tasks receive only ``(run_id, node_name)``.
+are neither hashable nor serialisable. A run registers them under its run key
+in :data:`RUNS` and tasks receive only a :class:`RunRef` and the node name.
+A task that lands in another process (a Ray worker) finds no registered run
+there and re-opens the run's Kedro session from the ref's :class:`RunSpec`
+(flows/worker.py); data then passes through persisted catalog datasets.
 """
 
 from __future__ import annotations
@@ -29,8 +32,43 @@ from prefect.concurrency.sync import concurrency
 from prefect.tasks import MaterializingTask
 from prefect.transactions import get_transaction
 
-from flows.cache import NodeResult
+from flows.cache import KedroNodeCachePolicy, NodeResult
 from flows.plan import PlannedNode
+
+
+@dataclass(frozen=True)
+class NodeJob:
+    """What a node task needs of the plan, as plain data that pickles anywhere."""
+
+    limits: tuple[str, ...] = ()  # Prefect global concurrency limits to take a slot of
+    cache_policy: KedroNodeCachePolicy | None = None
+
+    @classmethod
+    def of(cls, planned: PlannedNode) -> NodeJob:
+        return cls(planned.placement.limits, planned.cache_policy)
+
+
+@dataclass
+class RunSpec:
+    """How to open the run's Kedro session again, in a process that has none."""
+
+    project_path: str
+    pipeline: str
+    env: str | None
+    params: dict[str, Any] | None
+    conf_source: str | None
+    run_id: str | None
+    jobs: dict[str, NodeJob]
+    loggers: list[str] = field(default_factory=list)  # whose records go to the task run
+
+
+@dataclass
+class RunRef:
+    """A node task's handle on its run: the key of the run registered in this
+    process, and the spec to re-open it where it is not registered."""
+
+    key: str
+    spec: RunSpec | None = None
 
 
 @dataclass
@@ -41,7 +79,7 @@ class RunContext:
     hook_manager: Any
     run_id: str | None
     nodes: dict[str, Node]
-    planned: dict[str, PlannedNode]
+    jobs: dict[str, NodeJob]
     rows: dict[str, int] = field(default_factory=dict)
     durations: dict[str, float] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -50,23 +88,32 @@ class RunContext:
 RUNS: dict[str, RunContext] = {}
 
 
-def run_node(run_key: str, node_name: str) -> dict[str, Any]:
-    return _execute_node(run_key, node_name)
+def run_node(run: RunRef, node_name: str, upstream: Any = None) -> dict[str, Any]:
+    return _execute_node(run, node_name)
 
 
 # run_node is every node task's function, kept to one line on purpose: Prefect
 # reads a task function's source when it builds the task (inspect.getsource,
 # ~0.8 ms for a 35-line body, once per node and run); the body lives here.
-def _execute_node(run_key: str, node_name: str) -> dict[str, Any]:
-    """Execute one node of a registered run (the body of every node task)."""
-    context = RUNS[run_key]
+# ``upstream`` only orders the task after its upstream tasks where the task
+# runner cannot (Ray schedules on arguments, not on wait_for); it is unused.
+def _execute_node(run: RunRef, node_name: str) -> dict[str, Any]:
+    """Execute one node of a run (the body of every node task)."""
+    context = RUNS.get(run.key)
+    if context is None:  # another process than the flow run's (a Ray worker)
+        from flows.worker import open_run
+
+        context = open_run(run)
     node = context.nodes[node_name]
-    planned = context.planned[node_name]
-    key = planned.settings.concurrency_key
-    # A named Prefect global concurrency limit caps how many such nodes run at
-    # once, across flow runs; strict: a key without its limit fails, naming it.
-    slot = concurrency(key, occupy=1, strict=True) if key else contextlib.nullcontext()
-    with slot:
+    job = context.jobs[node_name]
+    # Named Prefect global concurrency limits (the node's concurrency_key, its
+    # infra class's limit on this machine) cap how many such nodes run at once,
+    # across flow runs; strict: a limit that does not exist fails, naming it.
+    # One acquisition per limit (Prefect's strict only fails when *none* of several
+    # names exists), in name order so that two nodes never wait on each other.
+    with contextlib.ExitStack() as slots:
+        for limit in sorted(job.limits):
+            slots.enter_context(concurrency(limit, occupy=1, strict=True))
         started = time.perf_counter()
         KedroTask(
             node=node,
@@ -74,12 +121,15 @@ def _execute_node(run_key: str, node_name: str) -> dict[str, Any]:
             is_async=False,
             hook_manager=context.hook_manager,
             run_id=context.run_id,
+            # No hook manager: Kedro builds one from the project's settings here,
+            # as for its ParallelRunner's subprocesses.
+            parallel=context.hook_manager is None,
         ).execute()
         duration = time.perf_counter() - started
     outputs: dict[str, str | None] = {}
-    if planned.cache_policy is not None:
-        planned.cache_policy.record_success()
-        outputs = dict(planned.cache_policy.output_fingerprints())
+    if job.cache_policy is not None:
+        job.cache_policy.record_success()
+        outputs = dict(job.cache_policy.output_fingerprints())
     with context.lock:
         context.durations[node_name] = duration
         rows = {name: context.rows[name] for name in node.outputs if name in context.rows}

@@ -4,8 +4,9 @@ Built from the filtered Kedro pipeline and the catalog, the plan fixes each
 node's wave (topological layer), Prefect settings, infra class, cache policy
 and cache prediction (hit, miss or excluded). The runner executes exactly this
 plan; ``keiba-flow plan`` prints it; every flow run attaches it as an artifact.
-It is also where misconfiguration fails early: unknown infra classes, and
-in-memory datasets that would have to cross a process or machine boundary.
+It is also where misconfiguration fails early: unknown infra classes, resource
+requests that the execution mode cannot satisfy, and in-memory datasets that
+would have to cross a process or machine boundary (see flows/execution.py).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from kedro.pipeline import Node, Pipeline
 
 from flows.cache import KedroNodeCachePolicy, code_fingerprint, stable_hash
 from flows.config import OrchestrationConfig, ResolvedSettings
+from flows.execution import ExecutionTarget, Placement, limits_of, place, resource_problem
 from flows.fingerprint import FingerprintMemo, dataset_locations
 
 CachePrediction = Literal["hit", "miss", "excluded"]
@@ -43,6 +45,7 @@ class PlannedNode:
     prediction: CachePrediction
     refresh: bool
     note: str = ""  # why a node is excluded from caching
+    placement: Placement = field(default_factory=lambda: Placement("local"))
 
     @property
     def name(self) -> str:
@@ -54,6 +57,9 @@ class Plan:
     pipeline_name: str
     waves: tuple[tuple[PlannedNode, ...], ...]
     infra: dict[str, dict[str, Any]] = field(default_factory=dict)
+    mode: str = "local"
+    # Prefect global concurrency limits (name → slots) the run's local nodes take.
+    limits: dict[str, int] = field(default_factory=dict)
 
     @property
     def nodes(self) -> list[PlannedNode]:
@@ -77,15 +83,18 @@ class Plan:
         )
 
     def to_text(self) -> str:
-        lines = [f"Plan for pipeline {self.pipeline_name!r}: {self.summary()}"]
+        lines = [
+            f"Plan for pipeline {self.pipeline_name!r}: {self.summary()}; execution: {self.mode}"
+        ]
         for number, wave in enumerate(self.waves, start=1):
             lines.append(f"  wave {number}:")
             for p in wave:
                 refresh = ", refresh" if p.refresh else ""
-                note = f"  ({p.note})" if p.note else ""
+                notes = "; ".join(filter(None, (p.note, p.placement.note)))
                 lines.append(
                     f"    - {p.name}  [cache: {p.prediction}{refresh}] retries={p.settings.retries}"
-                    f" infra={p.settings.infra or '-'}{note}"
+                    f" infra={p.settings.infra or '-'} → {p.placement.describe()}"
+                    + (f"  ({notes})" if notes else "")
                 )
         return "\n".join(lines)
 
@@ -93,7 +102,7 @@ class Plan:
         rows = [
             f"| {n} | `{p.name}` | {p.prediction}{' (refresh)' if p.refresh else ''}"
             f"{f' ({p.note})' if p.note else ''} | "
-            f"{p.settings.retries} | {p.settings.infra or '-'} | "
+            f"{p.settings.retries} | {p.settings.infra or '-'} | {p.placement.describe()} | "
             f"{', '.join(sorted(p.node.tags)) or '-'} |"
             for n, wave in enumerate(self.waves, start=1)
             for p in wave
@@ -102,10 +111,10 @@ class Plan:
             [
                 f"# Plan: `{self.pipeline_name}`",
                 "",
-                self.summary(),
+                f"{self.summary()}; execution: {self.mode}",
                 "",
-                "| wave | node | cache | retries | infra | tags |",
-                "|---|---|---|---|---|---|",
+                "| wave | node | cache | retries | infra | runs on | tags |",
+                "|---|---|---|---|---|---|---|",
                 *rows,
             ]
         )
@@ -114,10 +123,14 @@ class Plan:
         return json.dumps(
             {
                 "pipeline": self.pipeline_name,
+                "execution": self.mode,
+                "limits": self.limits,
                 "waves": [
                     [
                         {"node": p.name, "cache": p.prediction, "retries": p.settings.retries,
-                         "infra": p.settings.infra, "refresh": p.refresh}
+                         "infra": p.settings.infra, "refresh": p.refresh,
+                         "runs_on": p.placement.where, "resources": p.placement.resources,
+                         "limits": list(p.placement.limits)}
                         for p in wave
                     ]
                     for wave in self.waves
@@ -136,6 +149,7 @@ def build_plan(
     refresh: bool | Iterable[str] = False,
     state_dir: Path,
     result_exists: Any = None,
+    target: ExecutionTarget | None = None,
 ) -> Plan:
     """Plan ``pipeline`` (already filtered as Kedro filters it).
 
@@ -146,8 +160,10 @@ def build_plan(
     ``refresh`` forces re-running all (True) or the named nodes, ignoring
     their cache. ``result_exists(key) -> bool`` tells whether Prefect holds a
     cached result for a key; without it every cacheable node predicts "miss".
-    ``state_dir`` keeps validity records and the fingerprint memo.
+    ``state_dir`` keeps validity records and the fingerprint memo. ``target`` is
+    where the run executes (default: local on this machine).
     """
+    target = target or ExecutionTarget()
     refresh_names = _refresh_names(pipeline, refresh)
     locations = dataset_locations(catalog)
     memo = FingerprintMemo(state_dir / "fingerprints.json")
@@ -159,6 +175,10 @@ def build_plan(
         planned_wave = []
         for node in sorted(group, key=lambda n: n.name):
             settings = config.for_node(node.name, node.namespace, node.tags)
+            placement = place(settings, config, target)
+            problem = resource_problem(node.name, settings.infra, placement, target)
+            if problem:
+                raise PlanError(problem)
             upstream = tuple(sorted({producers[i].name for i in node.inputs if i in producers}))
             static_keys[node.name] = stable_hash(
                 "kedro-node/v1",
@@ -206,16 +226,23 @@ def build_plan(
                     prediction=prediction,  # type: ignore[arg-type]
                     refresh=node.name in refresh_names,
                     note=note,
+                    placement=placement,
                 )
             )
         waves.append(tuple(planned_wave))
     memo.save()
+    local_classes = {
+        p.settings.infra for wave in waves for p in wave
+        if p.settings.infra and p.placement.where == "local"
+    }  # fmt: skip
     plan = Plan(
         pipeline_name=pipeline_name,
         waves=tuple(waves),
         infra={name: infra.model_dump(exclude_none=True) for name, infra in config.infra.items()},
+        mode=target.mode,
+        limits=limits_of(config, target, local_classes),  # type: ignore[arg-type]
     )
-    _check_memory_boundaries(plan, catalog, config)
+    _check_memory_boundaries(plan, catalog)
     return plan
 
 
@@ -250,26 +277,31 @@ def _persisted(
     )
 
 
-def _check_memory_boundaries(plan: Plan, catalog: Any, config: OrchestrationConfig) -> None:
-    """An undeclared (in-memory) dataset can only pass between nodes that run in
-    one process; nodes on different work pools do not."""
-    pools = {p.name: _pool(p.settings, config) for p in plan.nodes}
+def _check_memory_boundaries(plan: Plan, catalog: Any) -> None:
+    """An undeclared (in-memory) dataset only passes between nodes of one process:
+    not into or out of a Ray task, nor into or out of a node delegated to a work pool."""
     producers = {out: p for p in plan.nodes for out in p.node.outputs}
     for consumer in plan.nodes:
         for name in consumer.node.inputs:
             producer = producers.get(name)
-            if producer is None or pools[producer.name] == pools[consumer.name]:
+            if producer is None or not _crosses_processes(producer, consumer):
                 continue
             if isinstance(catalog.get(name, fallback_to_runtime_pattern=True), MemoryDataset):
                 raise PlanError(
                     f"dataset {name!r} is not declared in the catalog but passes from node "
-                    f"{producer.name!r} (work pool {pools[producer.name] or 'local'}) to node "
-                    f"{consumer.name!r} (work pool {pools[consumer.name] or 'local'}): declare "
-                    f"it in conf/base/catalog.yml on storage both can reach"
+                    f"{producer.name!r} ({_where(producer)}) to node {consumer.name!r} "
+                    f"({_where(consumer)}), another process: declare it in "
+                    f"conf/base/catalog.yml on storage both can reach"
                 )
 
 
-def _pool(settings: ResolvedSettings, config: OrchestrationConfig) -> str | None:
-    if settings.infra is None:
-        return None
-    return config.infra[settings.infra].work_pool
+def _crosses_processes(producer: PlannedNode, consumer: PlannedNode) -> bool:
+    a, b = producer.placement, consumer.placement
+    return a.where != b.where or a.where == "ray" or a.is_delegated
+
+
+def _where(planned: PlannedNode) -> str:
+    placement = planned.placement
+    if placement.is_delegated:
+        return f"work pool {placement.pool}"
+    return "a Ray task" if placement.where == "ray" else "this flow run"

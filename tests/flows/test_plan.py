@@ -76,6 +76,7 @@ def test_invalid_prefect_yml_fails_before_anything_runs(prefect_api: str, toy: P
 
 def test_in_memory_dataset_across_work_pools_fails_naming_it(prefect_api: str, toy: Path) -> None:
     (toy / "conf" / "local" / "prefect.yml").write_text(
+        "execution:\n  mode: work_pools\n"
         "nodes:\n  feat.total:\n    infra: remote\ninfra:\n  remote:\n    work_pool: gpu\n"
     )
     with pytest.raises(PlanError, match=r"dataset 'feat\.doubled' is not declared"):

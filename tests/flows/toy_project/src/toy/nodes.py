@@ -4,6 +4,8 @@ that parameters (and so cache keys) stay the same between attempts."""
 import json
 import logging
 import os
+import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -45,3 +47,54 @@ def flaky(frame: pd.DataFrame) -> dict:
         if attempts < 2:
             raise RuntimeError(f"toy: flaky attempt {attempts + 1} failed")
     return {"rows": len(frame), "attempts": json.loads(Path(counter).read_text()) if counter else 1}
+
+
+# Nodes of the "infra" pipeline: each appends what it ran on (process, flow run,
+# GPU ids Ray gave it, CUDA_VISIBLE_DEVICES) and when, to the JSON-lines file
+# named by params:timeline, so tests can see where and when every node ran.
+def _record(timeline: str, node: str, started: float) -> None:
+    if not timeline:
+        return
+    ray = sys.modules.get("ray")
+    entry = {
+        "node": node,
+        "start": started,
+        "end": time.time(),
+        "pid": os.getpid(),
+        "flow_run": os.environ.get("PREFECT__FLOW_RUN_ID"),
+        "gpu_ids": [str(g) for g in ray.get_gpu_ids()] if ray and ray.is_initialized() else [],
+        "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES"),
+    }
+    with Path(timeline).open("a") as handle:
+        handle.write(json.dumps(entry) + "\n")
+
+
+def prepare(raw: pd.DataFrame, timeline: str) -> pd.DataFrame:
+    started = time.time()
+    prepared = raw.assign(x2=raw["x"] ** 2)
+    _record(timeline, "prepare", started)
+    return prepared
+
+
+def _fit(prepared: pd.DataFrame, seconds: float, timeline: str, name: str) -> dict:
+    """A stand-in for model training: holds its (GPU) slot for ``seconds``."""
+    started = time.time()
+    time.sleep(seconds)
+    _record(timeline, name, started)
+    return {"model": name, "mean": float(prepared["x2"].mean())}
+
+
+def fit_a(prepared: pd.DataFrame, seconds: float, timeline: str) -> dict:
+    return _fit(prepared, seconds, timeline, "fit_a")
+
+
+def fit_b(prepared: pd.DataFrame, seconds: float, timeline: str) -> dict:
+    return _fit(prepared, seconds, timeline, "fit_b")
+
+
+def score(model_a: dict, model_b: dict, timeline: str) -> dict:
+    started = time.time()
+    result = {"models": [model_a["model"], model_b["model"]]}
+    result["sum"] = model_a["mean"] + model_b["mean"]
+    _record(timeline, "score", started)
+    return result

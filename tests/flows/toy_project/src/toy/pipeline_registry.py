@@ -1,6 +1,6 @@
 from kedro.pipeline import Pipeline, node, pipeline
 
-from toy.nodes import clean, double, flaky, make_raw, report, total
+from toy.nodes import clean, double, fit_a, fit_b, flaky, make_raw, prepare, report, score, total
 
 
 def register_pipelines() -> dict[str, Pipeline]:
@@ -23,5 +23,22 @@ def register_pipelines() -> dict[str, Pipeline]:
         [node(report, ["clean", "params:title"], "report", name="report", tags="report")]
     )
     flaky_pipeline = pipeline([node(flaky, "clean", "flaky_out", name="flaky", tags="flaky")])
+    # Preprocessing (class cpu) → two trainings (tag model_fit: class gpu) → scoring (cpu).
+    infra = pipeline(
+        [
+            node(prepare, ["raw", "params:timeline"], "prepared", name="prepare", tags="cpu"),
+            node(fit_a, ["prepared", "params:fit_seconds", "params:timeline"], "model_a",
+                 name="fit_a", tags="model_fit"),
+            node(fit_b, ["prepared", "params:fit_seconds", "params:timeline"], "model_b",
+                 name="fit_b", tags="model_fit"),
+            node(score, ["model_a", "model_b", "params:timeline"], "scores", name="score",
+                 tags="cpu"),
+        ]
+    )  # fmt: skip
     main = prep + features + reporting
-    return {"__default__": main, "main": main, "flaky": prep + flaky_pipeline}
+    return {
+        "__default__": main,
+        "main": main,
+        "flaky": prep + flaky_pipeline,
+        "infra": prep.only_nodes("make_raw") + infra,
+    }
