@@ -51,6 +51,7 @@ viz: setup  ## kedro-viz on http://127.0.0.1:4141
 bench: setup  ## every benchmark under bench/ (each prints side-by-side ratios and a JSON line)
 	$(UV) run python bench/parse_bench.py
 	$(UV) run python bench/bridge_overhead.py
+	$(UV) run python bench/scale.py
 
 clean:  ## remove generated data (keeps the environment)
 	rm -rf kedro_project/data var tests/_out bench/_out
