@@ -12,9 +12,9 @@ own and nothing is shared or warm between sizes:
    does; the races and entries tables are written for step 2.
 2. **features + train**: ``features_from_tables``, ``split_by_date`` and
    ``train_win_model`` with the project's ``training`` parameters
-   (``kedro_project/conf/base/parameters_training.yml``; ``--model-kind``
-   overrides ``training.model.kind``, so the bench follows whatever model the
-   project trains).
+   (``kedro_project/conf/base/parameters_training.yml``, or ``--parameters
+   FILE``; ``--model-kind`` overrides ``training.model.kind``), so the bench
+   follows whatever model the project trains.
 
 It prints a table per stage (seconds, peak RSS, and the growth exponent
 ``log(t_big / t_small) / log(n_big / n_small)`` over entries: 1.0 is linear)
@@ -114,22 +114,24 @@ def measure_parse(years: float, workdir: Path, seed: int, races_per_day: int) ->
 # ---------------------------------------------------------------- stage 2 (subprocess)
 
 
-def training_parameters(model_kind: str | None) -> dict[str, Any]:
-    """The project's ``training`` parameters, with ``model.kind`` overridden if asked."""
-    training = dict(yaml.safe_load(TRAINING_PARAMETERS.read_text())["training"])
+def training_parameters(
+    model_kind: str | None, parameters: Path = TRAINING_PARAMETERS
+) -> dict[str, Any]:
+    """The ``training`` parameters in ``parameters``, with ``model.kind`` overridden if asked."""
+    training = dict(yaml.safe_load(parameters.read_text())["training"])
     if model_kind:
         training["model"] = {"kind": model_kind}
     return training
 
 
-def measure_train(workdir: Path, model_kind: str | None) -> dict[str, Any]:
+def measure_train(workdir: Path, model_kind: str | None, parameters: Path) -> dict[str, Any]:
     """Features, time split and model fit on the tables stage 1 wrote."""
     import pandas as pd
 
     from forecast_keiba.features import features_from_tables
     from forecast_keiba.modeling import split_by_date, train_win_model
 
-    training = training_parameters(model_kind)
+    training = training_parameters(model_kind, parameters)
     races = pd.read_parquet(workdir / "races.parquet")
     entries = pd.read_parquet(workdir / "entries.parquet")
     cpu = time.process_time()
@@ -171,7 +173,7 @@ def _child(args: Sequence[str]) -> dict[str, Any]:
 
 
 def measure_size(
-    years: float, seed: int, races_per_day: int, model_kind: str | None
+    years: float, seed: int, races_per_day: int, model_kind: str | None, parameters: Path
 ) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="keiba-scale-") as workdir:
         parsed = _child(
@@ -179,7 +181,7 @@ def measure_size(
              "--races-per-day", str(races_per_day), "--years", str(years)]
         )  # fmt: skip
         trained = _child(
-            ["--stage", "train", "--workdir", workdir]
+            ["--stage", "train", "--workdir", workdir, "--parameters", str(parameters)]
             + (["--model-kind", model_kind] if model_kind else [])
         )
     return {**parsed, **trained}
@@ -244,16 +246,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--races-per-day", type=int, default=RACES_PER_DAY)
     parser.add_argument("--model-kind", default=None, help="override training.model.kind")
+    parser.add_argument(
+        "--parameters",
+        type=Path,
+        default=TRAINING_PARAMETERS,
+        help="YAML file with the `training` parameters (default: the project's conf/base)",
+    )
     parser.add_argument("--stage", choices=["parse", "train"], help=argparse.SUPPRESS)
     parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.stage == "parse":
         result = measure_parse(args.years[0], args.workdir, args.seed, args.races_per_day)
     elif args.stage == "train":
-        result = measure_train(args.workdir, args.model_kind)
+        result = measure_train(args.workdir, args.model_kind, args.parameters)
     else:
         sizes = [
-            measure_size(years, args.seed, args.races_per_day, args.model_kind)
+            measure_size(years, args.seed, args.races_per_day, args.model_kind, args.parameters)
             for years in sorted(args.years)
         ]
         result = report(sizes)

@@ -404,4 +404,3 @@ def _first_difference(original: Any, damaged: Any, path: str) -> str:
             if a != b:
                 return _first_difference(a, b, f"{path}[{index}]")
     return f"{path}: {damaged!r} != {original!r}"
-
