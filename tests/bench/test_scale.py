@@ -39,7 +39,7 @@ def test_tiny_worlds_end_with_the_json_line(
     assert big["entries"] > small["entries"] > 0
     assert big["feature_rows"] <= big["entries"] and big["train_rows"] < big["feature_rows"]
     assert figures["train_10y_s"] == pytest.approx(big["train_s"], abs=0.05)
-    assert figures["peak_rss_gb"] == pytest.approx(big["train_peak_rss_gb"], abs=0.005)
+    assert figures["peak_rss_gb"] == pytest.approx(big["train_peak_rss_gb"], abs=0.01)
     assert figures["parse_pages_per_s_per_core"] > 0 and big["peak_rss_gb"] > 0
     assert figures["model_kind"] == scale.training_parameters(None)["model"]["kind"]
     assert any("growth exponent" in line for line in out)
