@@ -71,6 +71,7 @@ bench: setup  ## every benchmark under bench/ (each prints side-by-side ratios a
 	$(UV) run python bench/parse_bench.py
 	$(UV) run python bench/bridge_overhead.py
 	$(UV) run python bench/ray_vs_local.py
+	$(UV) run python bench/scale.py
 
 clean:  ## remove generated data (keeps the environment)
 	rm -rf kedro_project/data kedro_project/mlruns var tests/_out bench/_out

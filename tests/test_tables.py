@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from forecast_keiba.netkeiba.errors import ParseError
@@ -72,3 +74,37 @@ def test_a_store_without_any_race_fails_naming_the_dataset(world: World) -> None
         {"a": lambda: result.decode("euc_jp")}, {"max_failure_ratio": 0}
     )
     assert len(races) == 1 and len(entries) > 5 and len(payouts) >= 9 and failures.empty
+
+
+def test_a_batch_with_damaged_pages_quarantines_them_and_keeps_the_rest(world: World) -> None:
+    """The node on a page store where some pages were cut, doubled or garbled on the way."""
+    ids = world.run_race_ids()[:12]
+    clean = {rid: encode(render_result_page(world.result_page(rid))) for rid in ids}
+    damaged = dict(clean)
+    cut, doubled, garbled, relabelled = ids[1], ids[4], ids[7], ids[9]
+    page = clean[cut]
+    damaged[cut] = page[: page.index(b"</tr>", page.index(b"race_table_01")) + 200]
+    row = re.search(rb"<tr>\s*<td[^>]*>\s*\d+\s*</td>.*?</tr>", clean[doubled], re.S)
+    assert row is not None
+    damaged[doubled] = clean[doubled][: row.end()] + row.group(0) + clean[doubled][row.end() :]
+    name = world.result_page(garbled).entries[2].horse_name.encode("euc_jp")
+    damaged[garbled] = clean[garbled].replace(name, b"\xff" + name[1:], 1)
+    text = clean[relabelled].decode("euc_jp")
+    damaged[relabelled] = text.replace("charset=euc-jp", "charset=utf-8").encode("utf-8")
+    store = {rid: (lambda body=body: body) for rid, body in damaged.items()}
+
+    races, entries, payouts, failures = parse_result_pages(store, {"max_failure_ratio": 0.3})
+    assert failures["source"].tolist() == [
+        f"raw_result_pages/{rid}" for rid in (cut, doubled, garbled)
+    ]
+    reasons = failures["reason"].tolist()
+    assert "truncated" in reasons[0] and "repeats row" in reasons[1]
+    assert "undecodable" in reasons[2]
+    kept = [rid for rid in ids if rid not in (cut, doubled, garbled)]
+    assert races["race_id"].tolist() == kept
+    expected = parse_result_pages({rid: store[rid] for rid in kept}, {})
+    assert entries.equals(expected[1]) and payouts.equals(expected[2])
+    assert relabelled in races["race_id"].tolist()  # mislabelled but intact: read, not lost
+
+    with pytest.raises(TooManyParseFailures, match=rf"3 of 12 pages.*{cut}.*{doubled}"):
+        parse_result_pages(store, {"max_failure_ratio": 0.2})

@@ -14,6 +14,7 @@ edge cases ("計不", "3(降)", "同着") straight in.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from html import escape
@@ -55,8 +56,10 @@ class PayoutRow:
 def runners(count: int, *, first_horse_id: int = 2017105300) -> list[Runner]:
     """``count`` ordinary finishers, 1st to last, with distinct ids and numbers."""
     out = []
+    # a step coprime with count makes the numbers a permutation of 1..count
+    step = next(s for s in (7, 5, 3, 1) if math.gcd(s, count) == 1)
     for place in range(1, count + 1):
-        number = (place * 7) % count + 1
+        number = (place * step) % count + 1
         out.append(
             Runner(
                 finish=str(place),

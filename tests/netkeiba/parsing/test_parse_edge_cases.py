@@ -43,7 +43,8 @@ def _dead_heat_field() -> list[pb.Runner]:
         replace(field[0], finish="1", number="3", bracket="3"),
         replace(field[1], finish="1", number="6", bracket="5", margin="同着", time=field[0].time),
         replace(field[2], finish="3", number="1", bracket="1"),
-        *field[3:],
+        # the rest keep the numbers left over: a field never repeats a horse number
+        *(replace(runner, number=n) for runner, n in zip(field[3:], ("2", "4", "5"), strict=True)),
     ]
 
 
@@ -453,11 +454,12 @@ def test_race_list_sub_dates_from_nar_ids_or_source() -> None:
 def test_horse_results_statuses_and_unmeasured_weight() -> None:
     rows = [
         pb.PastRace(),
-        pb.PastRace(finish="中", time="", margin="", body_weight="494(0)"),
-        pb.PastRace(finish="取", time="", margin="", odds="", popularity="", body_weight="計不"),
-        pb.PastRace(finish="2(降)", course="ダ1400", going="稍"),
-        pb.PastRace(finish="", field_size="0", odds="", popularity="", time="", margin="",
-                    body_weight="計不"),
+        pb.PastRace(race_id="202010020105", finish="中", time="", margin="", body_weight="494(0)"),
+        pb.PastRace(race_id="202010020106", finish="取", time="", margin="", odds="",
+                    popularity="", body_weight="計不"),
+        pb.PastRace(race_id="202010020107", finish="2(降)", course="ダ1400", going="稍"),
+        pb.PastRace(race_id="202010020108", finish="", field_size="0", odds="", popularity="",
+                    time="", margin="", body_weight="計不"),
     ]  # fmt: skip
     page = parse_page(pb.horse_results_fragment(rows, horse_id="2009100502"), "ajax.html")
     assert isinstance(page, HorseResultsPage)

@@ -42,7 +42,7 @@ from forecast_keiba.netkeiba.parsing.race_result import parse_race_result
 from forecast_keiba.netkeiba.parsing.tables import canonical_url, title_of
 from forecast_keiba.netkeiba.parsing.window import db_race_window
 
-__all__ = ["PageFamily", "detect_kind", "parse_page", "parse_tree"]
+__all__ = ["PageFamily", "detect_kind", "parse_page", "parse_tree", "truncation"]
 
 
 class PageFamily(StrEnum):
@@ -87,8 +87,10 @@ _CANONICAL: tuple[tuple[re.Pattern[str], PageFamily], ...] = (
 )
 
 # What each kind of table says about the page, strongest evidence first: the
-# pedigree page also has race_table_01 tables, the profile page also carries
-# the results table of the AJAX fragment.
+# pedigree page also has race_table_01 tables. The results table of the AJAX
+# fragment is not here: the profile page carries it too, so it only decides
+# after the non-table evidence (a profile page without its profile table is
+# still a profile page, by its div.horse_title).
 _TABLE_RANK: tuple[PageFamily, ...] = (
     PageFamily.RACE_RESULT,
     PageFamily.RACE_CARD,
@@ -96,7 +98,6 @@ _TABLE_RANK: tuple[PageFamily, ...] = (
     PageFamily.HORSE_PROFILE,
     PageFamily.DB_RACE_LIST,
     PageFamily.DB_RACE,
-    PageFamily.HORSE_RESULTS,
 )
 
 
@@ -152,7 +153,7 @@ def detect_kind(
     for selector, family in _OTHER:
         if tree.css_first(selector) is not None:
             return family
-    return None
+    return PageFamily.HORSE_RESULTS if PageFamily.HORSE_RESULTS in found else None
 
 
 def parse_tree(tree: LexborHTMLParser, source: str) -> ParsedPage:
@@ -172,11 +173,18 @@ def parse_page(content: bytes | str, source: str, header_charset: str | None = N
     is the date of last resort). ``header_charset`` is the HTTP header's
     charset, if the bytes came over HTTP.
 
+    A page cut short (see :func:`truncation`) is refused before anything is
+    read: lexbor closes whatever was open at the cut, so a results table cut
+    between two rows would otherwise read as a smaller, complete field.
+
     db.netkeiba result pages, the bulk of any batch, first go the fast route
     of :mod:`.window` (only the slice holding the race is decoded and
     parsed); every other page, and any result page the slice does not fully
     explain, is parsed whole.
     """
+    truncated = truncation(content)
+    if truncated is not None:
+        raise ParseError(source, truncated)
     window = db_race_window(content, header_charset)
     if window is not None:
         # Fast route for result pages, see .window; any doubt → the whole page.
@@ -190,6 +198,44 @@ def parse_page(content: bytes | str, source: str, header_charset: str | None = N
                 return page
     text = decode_html(content, header_charset)
     return parse_tree(LexborHTMLParser(text), source)
+
+
+# A whole document announces itself in its first bytes and must end with its
+# closing tag; ASCII markers, so the bytes are searched before any decoding.
+_DOCUMENT_HEAD = 1024
+_HTML_OPEN = (b"<html", b"<HTML")
+_HTML_CLOSE = (b"</html", b"</HTML")
+# Containers of what fragments (AJAX responses, no <html>) are read from:
+# one still open at the end of the fragment was cut off.
+_FRAGMENT_CONTAINERS = (
+    (b"<table", b"</table"),
+    (b"<ul", b"</ul"),
+    (b"<dl", b"</dl"),
+    (b"<div", b"</div"),
+)
+
+
+def truncation(content: bytes | str) -> str | None:
+    """Why ``content`` looks cut short, or None when it looks whole.
+
+    A document (``<html`` near the top) must have its ``</html>``; netkeiba
+    always sends one, and a body cut by a dropped connection or a proxy
+    loses it. A fragment must close every ``<table>``, ``<ul>``, ``<dl>``
+    and ``<div>`` it opens (race.netkeiba's day list lives in the last three).
+    Cheap: a few substring searches, no decoding.
+    """
+    raw = content.encode("utf-8", "surrogateescape") if isinstance(content, str) else content
+    head = raw[:_DOCUMENT_HEAD]
+    if any(marker in head for marker in _HTML_OPEN):
+        if any(raw.rfind(marker) >= 0 for marker in _HTML_CLOSE):
+            return None
+        return f"truncated page: {len(raw)} bytes and no closing </html>"
+    for opening, closing in _FRAGMENT_CONTAINERS:
+        opened, closed = raw.count(opening), raw.count(closing)
+        if opened > closed:
+            tag = opening.decode()[1:]
+            return f"truncated fragment: {opened} <{tag}> but {closed} closed"
+    return None
 
 
 def _tree(content: bytes | str, header_charset: str | None) -> LexborHTMLParser:

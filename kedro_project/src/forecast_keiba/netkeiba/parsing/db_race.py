@@ -16,6 +16,7 @@ from forecast_keiba.netkeiba.errors import ParseError
 from forecast_keiba.netkeiba.model import NoRacePage, Payout, RaceResultPage
 from forecast_keiba.netkeiba.parsing import cells
 from forecast_keiba.netkeiba.parsing.entries import read_entries
+from forecast_keiba.netkeiba.parsing.integrity import refuse_repeats
 from forecast_keiba.netkeiba.parsing.payouts import payout_rows
 from forecast_keiba.netkeiba.parsing.race_info import build_race_info
 from forecast_keiba.netkeiba.parsing.tables import (
@@ -67,11 +68,13 @@ def parse_db_race(tree: LexborHTMLParser, source: str) -> RaceResultPage:
         "p.smalltxt"
     )
     date = cells.find_jp_date(text_of(smalltxt)) or cells.find_jp_date(title_of(tree))
-    race = build_race_info(race_id, date, name, conditions)
+    race = build_race_info(race_id, date, name, conditions, source)
 
     payouts: list[Payout] = []
     for pay_table in tree.css("table.pay_table_01"):
         payouts.extend(_payouts(pay_table, source))
+    # a combination pays once per bet: a repeat is a repeated row, not a second payout
+    refuse_repeats([(p.bet_type, p.combination) for p in payouts], source, "payouts")
     return RaceResultPage(source=source, race=race, entries=entries, payouts=tuple(payouts))
 
 

@@ -21,6 +21,7 @@ from selectolax.lexbor import LexborNode
 from forecast_keiba.netkeiba.errors import ParseError
 from forecast_keiba.netkeiba.model import Entry, FinishStatus
 from forecast_keiba.netkeiba.parsing import cells
+from forecast_keiba.netkeiba.parsing.integrity import refuse_garbled, refuse_repeats
 from forecast_keiba.netkeiba.parsing.tables import Table, link_in, text_of
 
 T = TypeVar("T")
@@ -111,6 +112,19 @@ def read_entries(table: Table, *, card: bool = False) -> tuple[Entry, ...]:
     bodies = _column(table, "body_weight", cells.parse_body_weight, withdrawn, (None, None))
     jockeys = _links(table, "jockey")
     trainers = _links(table, "trainer")
+    # a repeated row would be a runner counted twice; garbled names, undecodable bytes
+    refuse_repeats([horse_id for horse_id, _ in horses], table.source, table.what)
+    refuse_repeats(numbers, table.source, table.what)
+    refuse_garbled(
+        (
+            f"{horse[1]} {jockey[1]} {trainer[1]} {margin}"
+            for horse, jockey, trainer, margin in zip(
+                horses, jockeys, trainers, margins, strict=True
+            )
+        ),
+        table.source,
+        table.what,
+    )
     return tuple(
         Entry(
             horse_number=number,

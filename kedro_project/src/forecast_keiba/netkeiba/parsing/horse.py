@@ -25,6 +25,7 @@ from forecast_keiba.netkeiba.model import (
     HorseResultsPage,
 )
 from forecast_keiba.netkeiba.parsing import cells
+from forecast_keiba.netkeiba.parsing.integrity import refuse_garbled, refuse_repeats
 from forecast_keiba.netkeiba.parsing.tables import (
     Table,
     canonical_url,
@@ -77,6 +78,7 @@ def parse_horse_profile(tree: LexborHTMLParser, source: str) -> HorseProfilePage
     profile = _profile_cells(tree.css_first("table.db_prof_table"))
     birth = profile.get("生年月日")
     ancestors = _ancestors(tree.css_first("table.blood_table"))
+    _refuse_misshapen(ancestors, source)
     by_slot = {(a.generation, a.position): a.horse_id for a in ancestors}
 
     past_race_ids: tuple[str, ...] = ()
@@ -87,6 +89,8 @@ def parse_horse_profile(tree: LexborHTMLParser, source: str) -> HorseProfilePage
             _row_race_id(table, row_cells, index)
             for index, (_, row_cells) in enumerate(table.rows, start=1)
         )
+        refuse_repeats(past_race_ids, source, "results table")
+    refuse_garbled((name,), source, "horse name")
     return HorseProfilePage(
         source=source,
         horse_id=horse_id,
@@ -127,6 +131,8 @@ def parse_horse_pedigree(tree: LexborHTMLParser, source: str) -> HorsePedigreePa
     ancestors = _ancestors(table)
     if not ancestors:
         raise ParseError(source, "pedigree page without a blood_table")
+    refuse_garbled((a.name for a in ancestors), source, "blood table")
+    _refuse_misshapen(ancestors, source)
     return HorsePedigreePage(source=source, horse_id=horse_id, ancestors=ancestors)
 
 
@@ -165,6 +171,25 @@ def _ancestors(table: LexborNode | None) -> tuple[Ancestor, ...]:
     return tuple(ancestors)
 
 
+def _refuse_misshapen(ancestors: tuple[Ancestor, ...], source: str) -> None:
+    """ParseError unless generation g holds 2**g ancestors, for every generation present.
+
+    Generations come from rowspans, so a lost or damaged rowspan would move
+    an ancestor into another generation and shift every position after it:
+    the sire read as a grandsire, silently.
+    """
+    counts: dict[int, int] = {}
+    for ancestor in ancestors:
+        counts[ancestor.generation] = counts.get(ancestor.generation, 0) + 1
+    for generation, count in sorted(counts.items()):
+        if count != 2**generation:
+            raise ParseError(
+                source,
+                f"blood table: {count} ancestor(s) in generation {generation}, "
+                f"expected {2**generation} (rowspans do not add up)",
+            )
+
+
 # ---------------------------------------------------------------- past results
 
 
@@ -186,6 +211,8 @@ def parse_horse_results(tree: LexborHTMLParser, source: str) -> HorseResultsPage
         _race_row(table, row_cells, index)
         for index, (_, row_cells) in enumerate(table.rows, start=1)
     )
+    refuse_repeats([row.race_id for row in rows], source, table.what)
+    refuse_garbled((f"{row.venue} {row.race_name}" for row in rows), source, table.what)
     return HorseResultsPage(source=source, horse_id=horse_id, rows=rows)
 
 

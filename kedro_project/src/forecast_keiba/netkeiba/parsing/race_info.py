@@ -11,6 +11,7 @@ import datetime as dt
 from forecast_keiba.netkeiba.errors import InvalidRaceIdError
 from forecast_keiba.netkeiba.model import RaceInfo
 from forecast_keiba.netkeiba.parsing import cells
+from forecast_keiba.netkeiba.parsing.integrity import refuse_garbled
 from forecast_keiba.netkeiba.race_id import parse_race_id
 
 
@@ -23,7 +24,7 @@ def nar_date(race_id: str) -> dt.date | None:
 
 
 def build_race_info(
-    race_id: str, date: dt.date | None, name: str, conditions_text: str
+    race_id: str, date: dt.date | None, name: str, conditions_text: str, source: str
 ) -> RaceInfo:
     """A RaceInfo from the id, the printed date (if any), name and conditions line.
 
@@ -31,6 +32,7 @@ def build_race_info(
     all digits (db.netkeiba's overseas races) keep the venue code and get no
     race number rather than failing the page.
     """
+    refuse_garbled((name,), source, "race name")
     conditions = cells.parse_race_conditions(conditions_text)
     number = race_id[10:12]
     return RaceInfo(

@@ -54,4 +54,4 @@ def race_info_of(tree: LexborHTMLParser, source: str) -> RaceInfo:
             if match is not None:
                 date = cells.parse_compact_date(match.group(1))
                 break
-    return build_race_info(race_id, date, name, conditions)
+    return build_race_info(race_id, date, name, conditions, source)
