@@ -496,11 +496,17 @@ class TrainingInputs(threading.Thread):
             world = World(WorldConfig(**TRAINING_WORLD))
             days = world.racing_days()
             with ReplicaServer(world) as server, self.log_path.open("w") as log:
+                # the world scraped is the one source.embedded_replica describes, so
+                # the exported ground truth (the backtest's oracle) matches the races
+                world_params = {f"source.embedded_replica.{key}": value
+                                for key, value in TRAINING_WORLD.items()}  # fmt: skip
                 params = format_params({
                     "source.db_base_url": server.urls.db_base,
                     "source.race_base_url": server.urls.race_base,
                     "scraping.start_date": days[0].isoformat(),
                     "scraping.end_date": days[-1].isoformat(),
+                    "scraping.as_of": (days[-1] + dt.timedelta(days=1)).isoformat(),
+                    **world_params,
                 })  # fmt: skip
                 for pipeline in ("scraping", "preprocessing"):
                     result = subprocess.run(

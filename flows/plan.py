@@ -191,12 +191,17 @@ def build_plan(
             inputs = _persisted(node.inputs, catalog, locations)
             outputs = _persisted(node.outputs, catalog, locations)
             policy, prediction, note = None, "excluded", ""
-            in_memory = sorted(set(node.outputs) - {name for name, _ in outputs})
+            unfingerprinted = sorted(set(node.outputs) - {name for name, _ in outputs})
+            in_memory = [n for n in unfingerprinted if _in_memory(catalog.get(n))]
             if not settings.cache_enabled:
                 note = "cache off in prefect.yml"
             elif in_memory:
                 # A cache hit cannot restore data that was never persisted.
                 note = f"writes in-memory dataset(s) {', '.join(in_memory)}"
+            elif unfingerprinted:
+                # Persisted, but not to a file (a registry, a table): a hit could not
+                # prove the output still exists unchanged.
+                note = f"writes {', '.join(unfingerprinted)}, which has no file to fingerprint"
             else:
                 policy = KedroNodeCachePolicy(
                     node_name=node.name,
@@ -265,6 +270,11 @@ def _parameter_values(node: Node, catalog: Any) -> dict[str, Any]:
         if name == "parameters" or name.startswith("params:"):
             values[name] = catalog.load(name)
     return values
+
+
+def _in_memory(dataset: Any) -> bool:
+    """Undeclared (None: Kedro makes a MemoryDataset at run time) or a MemoryDataset."""
+    return dataset is None or isinstance(dataset, MemoryDataset)
 
 
 def _persisted(

@@ -52,6 +52,23 @@ def test_a_flow_run_is_one_mlflow_run_tagged_and_linked(prefect_api: str, tmp_pa
     assert f"/runs/{run.info.run_id}" in link
     assert "MLFLOW_RUN_ID" not in os.environ  # the run's environment ends with it
 
+    # An unchanged rerun: every cacheable node Cached (the nomination, a registry
+    # write, always runs), yet its MLflow run is complete: the cached nodes'
+    # results are logged from the catalog.
+    rerun = kedro_flow(
+        pipeline="training", project_path=str(KEDRO_PROJECT), conf_source=str(project.conf),
+        return_state=True,
+    )  # fmt: skip
+    not_cached = [node for node, state in rerun.result().items() if state != "Cached"]
+    assert not_cached == ["nominate_champion"]
+    second = next(r for r in project.runs() if r.info.run_id != run.info.run_id)
+    assert second.data.metrics["log_loss_model"] == run.data.metrics["log_loss_model"]
+    assert "evaluation_metrics" in second.data.tags["kedro.outputs_from_cache"]
+    assert {a.path for a in MlflowClient(project.store).list_artifacts(second.info.run_id)} >= {
+        "model_report",
+        "evaluation_plots",
+    }
+
 
 @flow
 def two_processes(conf: str) -> str:

@@ -51,6 +51,7 @@ class MlflowTracking:
         self._saved_env: dict[str, str | None] = {}
         self._locations: dict[str, str] = {}
         self._logged_inputs: set[str] = set()
+        self._logged_outputs: set[str] = set()
         self._fingerprints = Fingerprints()
         self._lock = threading.Lock()
 
@@ -85,6 +86,7 @@ class MlflowTracking:
             self._owned = True
         self._client, self._run_id = client, run_id
         self._logged_inputs = set()
+        self._logged_outputs = set()
         run_env = {RUN_ID_ENV: run_id, TRACKING_URI_ENV: uri, EXPERIMENT_ID_ENV: experiment_id}
         self._saved_env = {key: os.environ.get(key) for key in run_env}
         os.environ.update(run_env)
@@ -93,8 +95,11 @@ class MlflowTracking:
         log.info("MLflow run %s (%s)", run_id, uri)
 
     @hook_impl
-    def after_pipeline_run(self) -> None:
-        self._finish(RunStatus.FINISHED)
+    def after_pipeline_run(self, pipeline: Any, catalog: Any) -> None:
+        try:
+            self._log_unsaved_outputs(pipeline, catalog)
+        finally:
+            self._finish(RunStatus.FINISHED)
 
     @hook_impl
     def on_pipeline_error(self) -> None:
@@ -118,13 +123,38 @@ class MlflowTracking:
     def after_dataset_saved(self, dataset_name: str, data: Any, node: Any) -> None:
         if not self._active:
             return
+        self._log_output(dataset_name, data)
+
+    def _log_output(self, dataset_name: str, data: Any) -> None:
         settings = self._config.log
+        with self._lock:
+            self._logged_outputs.add(dataset_name)
         if dataset_name in settings.metrics:
             self._log_metrics(dataset_name, data)
         if dataset_name in settings.params:
             self._log_params(data, prefix=f"{dataset_name}.")
         if dataset_name in settings.artifacts:
             self._log_artifact(dataset_name)
+
+    def _log_unsaved_outputs(self, pipeline: Any, catalog: Any) -> None:
+        """Log the configured outputs this run did not save, from the catalog.
+
+        An orchestrator may serve a node from its cache (the Prefect bridge does):
+        the node does not run, so no save hook fires, yet its outputs are this
+        run's results. Loading them keeps every run complete in MLflow, and a
+        tag names what was logged that way.
+        """
+        if not self._active:
+            return
+        settings = self._config.log
+        wanted = {*settings.metrics, *settings.params, *settings.artifacts}
+        unsaved = sorted((set(pipeline.all_outputs()) & wanted) - self._logged_outputs)
+        for name in unsaved:
+            needs_data = name in settings.metrics or name in settings.params
+            self._log_output(name, catalog.load(name) if needs_data else None)
+        if unsaved:
+            tag = RunTag("kedro.outputs_from_cache", ",".join(unsaved))
+            self._client.log_batch(self._run_id, tags=[tag])
 
     # -- helpers -----------------------------------------------------------------------
     @property
