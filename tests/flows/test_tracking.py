@@ -53,8 +53,8 @@ def test_a_flow_run_is_one_mlflow_run_tagged_and_linked(prefect_api: str, tmp_pa
     assert "MLFLOW_RUN_ID" not in os.environ  # the run's environment ends with it
 
     # An unchanged rerun: every cacheable node Cached (the nomination, a registry
-    # write, always runs), yet its MLflow run is complete: the cached nodes'
-    # results are logged from the catalog.
+    # write, always runs, and finds its model already registered), yet its MLflow
+    # run is complete: the cached nodes' results are logged from the catalog.
     rerun = kedro_flow(
         pipeline="training", project_path=str(KEDRO_PROJECT), conf_source=str(project.conf),
         return_state=True,

@@ -1,6 +1,6 @@
-"""The registry dataset on a real SQLite MLflow store: every save registers a
-version, the champion alias moves only to a strictly better score, and load
-serves the alias holder."""
+"""The registry dataset on a real SQLite MLflow store: every save of a new
+model or score registers a version, the champion alias moves only to a strictly
+better score, and load serves the alias holder."""
 
 from __future__ import annotations
 
@@ -55,6 +55,16 @@ def test_alias_moves_only_to_a_strictly_better_score(features: pd.DataFrame, sto
         holder = store.get_model_version_by_alias("keiba-test", "champion")
         assert str(holder.version) == champion, (score, holder.version)
     assert len(store.search_model_versions("name='keiba-test'")) == 5
+
+
+def test_the_same_model_and_score_is_registered_once(features: pd.DataFrame, store) -> None:
+    registry = RegisteredModelDataset("keiba-test")
+    same = candidate(features, 2.0)
+    registry.save(same)
+    registry.save(same)  # an unchanged rerun: the model came back from a cache
+    assert len(store.search_model_versions("name='keiba-test'")) == 1
+    registry.save(candidate(features, 2.0, C=0.1))  # another model
+    assert len(store.search_model_versions("name='keiba-test'")) == 2
 
 
 def test_load_serves_the_champion_not_the_latest(features: pd.DataFrame, store) -> None:

@@ -10,12 +10,14 @@ prediction uses the champion, not merely the latest model.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+import cloudpickle
 import mlflow
 from kedro.io import AbstractDataset, DatasetError
 from mlflow import MlflowClient
@@ -30,6 +32,7 @@ log = logging.getLogger(__name__)
 PACKAGE = Path(__file__).resolve().parents[1]  # forecast_keiba: the model's code travels with it
 SCORE_TAG = "score"
 METRIC_TAG = "score_metric"
+DIGEST_TAG = "model_sha256"
 
 
 class RegisteredModelDataset(AbstractDataset[Candidate, Any]):
@@ -80,6 +83,19 @@ class RegisteredModelDataset(AbstractDataset[Candidate, Any]):
                 "(run through kedro or the bridge with the MlflowTracking hook enabled)"
             )
         client = MlflowClient(self._uri)
+        # what the version would say: the model and its score
+        hasher = hashlib.sha256(cloudpickle.dumps(candidate.model))
+        hasher.update(f"{candidate.metric}={candidate.score!r}".encode())
+        digest = hasher.hexdigest()
+        latest = self._latest(client)
+        if latest is not None and latest.tags.get(DIGEST_TAG) == digest:
+            # An unchanged rerun (the model came back from a cache): the same model
+            # is already the newest version; registering it again adds nothing.
+            client.set_tag(run_id, "registry.version", f"{self.model_name}/{latest.version}")
+            client.set_tag(run_id, "registry.unchanged", "true")
+            log.info("%s version %s is this very model; nothing registered",
+                     self.model_name, latest.version)  # fmt: skip
+            return
         example = candidate.input_example
         # The model belongs to the run's experiment, whatever this thread's
         # MLflow defaults say (Model.log alone would file it under "Default").
@@ -108,6 +124,7 @@ class RegisteredModelDataset(AbstractDataset[Candidate, Any]):
         version = str(info.registered_model_version)
         client.set_model_version_tag(self.model_name, version, SCORE_TAG, str(candidate.score))
         client.set_model_version_tag(self.model_name, version, METRIC_TAG, candidate.metric)
+        client.set_model_version_tag(self.model_name, version, DIGEST_TAG, digest)
         current, current_score = self._champion(client, candidate.metric)
         # No holder: the first version takes the alias. A holder without a
         # comparable score (set by hand, another metric) keeps it.
@@ -122,6 +139,16 @@ class RegisteredModelDataset(AbstractDataset[Candidate, Any]):
             f"moved to version {version}" if promoted
             else f"stays on version {current} ({current_score})",
         )  # fmt: skip
+
+    def _latest(self, client: MlflowClient) -> Any:
+        """The newest registered version of the model, None before the first."""
+        try:
+            versions = client.search_model_versions(
+                f"name = '{self.model_name}'", max_results=1, order_by=["version_number DESC"]
+            )
+        except MlflowException:
+            return None
+        return versions[0] if versions else None
 
     def _champion(self, client: MlflowClient, metric: str) -> tuple[str | None, float | None]:
         """(version, score) of the alias holder; a holder scored by another metric
