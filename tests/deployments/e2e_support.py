@@ -43,7 +43,7 @@ class Stack:
         """A copy of the project's conf whose data (and cache records) live in tmp/name."""
         root = self.tmp / name
         root.mkdir()
-        conf = make_conf(root)
+        conf = make_conf(root, self.world.config)  # the world the stack serves
         orchestration = conf / "base" / "prefect.yml"
         settings = yaml.safe_load(orchestration.read_text())
         settings["cache_records_dir"] = str(root / "cache_records")

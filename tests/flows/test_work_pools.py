@@ -26,7 +26,9 @@ from flows.work_pools import deploy_node_runner
 from tests.flows.timeline import overlapping, read_timeline
 
 TOY = Path(__file__).parent / "toy_project"
-POOLS = ("cpu", "gpu")
+# Pools of this test's own: the session's Prefect server may also have the
+# deployments' cpu/gpu pools, whose workers would pick up runs meant for ours.
+CPU, GPU = POOLS = ("wp-cpu", "wp-gpu")
 
 
 @pytest.fixture(scope="module")
@@ -87,24 +89,24 @@ def test_training_group_runs_on_the_gpu_pools_worker(
     shutil.copytree(TOY, toy)
     (toy / "conf" / "local" / "prefect.yml").write_text(
         "execution:\n  mode: work_pools\n  poll_interval_seconds: 1\n"
-        "infra:\n  cpu:\n    work_pool: cpu\n  gpu:\n    work_pool: gpu\n"
+        f"infra:\n  cpu:\n    work_pool: {CPU}\n  gpu:\n    work_pool: {GPU}\n"
     )
     timeline = tmp_path / "timeline.jsonl"
     parent = run_deployment(
-        "kedro/cpu",
+        f"kedro/{CPU}",
         parameters={"pipeline": "infra", "project_path": str(toy),
                     "params": {"timeline": str(timeline), "fit_seconds": 1.0}},
         timeout=600, poll_interval=1, as_subflow=False,
     )  # fmt: skip
     assert parent.state is not None and parent.state.is_completed(), parent.state
-    assert parent.work_pool_name == "cpu"
+    assert parent.work_pool_name == CPU
 
     children = api(prefect_api, "flow_runs/filter", {
         "flow_runs": {"parent_flow_run_id": {"any_": [str(parent.id)]}}, "limit": 10,
     })  # fmt: skip
     assert len(children) == 1
     child = children[0]
-    assert child["work_pool_name"] == "gpu" and child["state"]["type"] == "COMPLETED"
+    assert child["work_pool_name"] == GPU and child["state"]["type"] == "COMPLETED"
     assert child["parameters"]["node_names"] == ["fit_a", "fit_b"]
 
     records = read_timeline(timeline)
@@ -113,9 +115,9 @@ def test_training_group_runs_on_the_gpu_pools_worker(
     assert overlapping([records["fit_a"], records["fit_b"]]) == []  # the gpu class's limit
     # Each flow run was picked up by the worker of its own pool.
     logs = workers["logs"]
-    assert wait_for_log(logs["gpu"], child["id"]) and child["id"] not in logs["cpu"].read_text()
-    assert str(parent.id) in logs["cpu"].read_text()
-    assert str(parent.id) not in logs["gpu"].read_text()
+    assert wait_for_log(logs[GPU], child["id"]) and child["id"] not in logs[CPU].read_text()
+    assert wait_for_log(logs[CPU], str(parent.id))
+    assert str(parent.id) not in logs[GPU].read_text()
     # The parent's outputs and the sub-flow's are all in the shared catalog.
     for name in ("raw.parquet", "prepared.parquet", "model_a.json", "model_b.json",
                  "scores.json"):  # fmt: skip
