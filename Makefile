@@ -67,11 +67,8 @@ viz: setup  ## kedro-viz on http://127.0.0.1:4141
 mlflow-ui: setup  ## MLflow UI on http://127.0.0.1:5000 (ENV=real|replica2y|live for their stores)
 	$(UV) run keiba mlflow-ui --env $(or $(ENV),local)
 
-bench: setup  ## every benchmark under bench/ (each prints side-by-side ratios and a JSON line)
-	$(UV) run python bench/parse_bench.py
-	$(UV) run python bench/bridge_overhead.py
-	$(UV) run python bench/ray_vs_local.py
-	$(UV) run python bench/scale.py
+bench: setup  ## every benchmark under bench/, then one table of figures vs targets (~25 min)
+	$(UV) run python bench/summary.py
 
 clean:  ## remove generated data (keeps the environment)
 	rm -rf kedro_project/data kedro_project/mlruns var tests/_out bench/_out

@@ -1,8 +1,11 @@
 """What the Kedro→Prefect bridge (``flows/``) costs, against one real Prefect server.
 
 Two questions, answered side by side in one run, against one throwaway
-``prefect server start`` (SQLite, 127.0.0.1, its own PREFECT_HOME, stopped at
-the end; every file lives in one temp dir, removed at the end):
+``prefect server start`` (127.0.0.1, its own PREFECT_HOME, stopped at the end;
+every file lives in temp dirs, removed at the end). Its database is a throwaway
+PostgreSQL cluster when PostgreSQL's server programs are installed
+(``--database auto``, the default), else SQLite; :func:`server_database` says
+why SQLite makes the figures swing:
 
 1. **Orchestration overhead per node.** A synthetic Kedro 1.7 project is
    generated into the temp dir: a chain of ``--nodes`` nodes (``seed`` then
@@ -64,11 +67,12 @@ something fails; ``--verbose`` leaves them on the console). A readable table is
 printed, then, last, one JSON line::
 
     {"bridge_ms_per_node": ..., "prefect_ms_per_node": ..., "kedro_ms_per_node": ...,
-     "overhead_ratio": ..., "cached_rerun_ratio": ...}
+     "overhead_ratio": ..., "cached_rerun_ratio": ..., "database": "postgresql"|"sqlite"}
 
 Run: ``uv run python bench/bridge_overhead.py [--nodes 100] [--repeats 3]
 [--datasets memory|json] [--skip-training] [--no-embedded-replica]
-[--days 40] [--races-per-day 24] [--heartbeats] [--verbose]``. A full run takes
+[--days 40] [--races-per-day 24] [--database auto|postgresql|sqlite] [--heartbeats]
+[--verbose]``. A full run takes
 about 2 minutes on 2 cores (server start ~20 s, scraping ~25 s overlapping it);
 ``--skip-training`` about 1 minute.
 """
@@ -81,7 +85,6 @@ import datetime as dt
 import importlib
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -99,8 +102,8 @@ for _name, _value in {"DO_NOT_TRACK": "1", "KEDRO_DISABLE_TELEMETRY": "true",
                       "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}.items():  # fmt: skip
     os.environ.setdefault(_name, _value)
 
-REPO = Path(__file__).resolve().parents[1]
-KEDRO_PROJECT = REPO / "kedro_project"
+from _support import copy_kedro_project, postgres_available, throwaway_postgres  # noqa: E402
+
 PACKAGE = "bridge_bench_chain"
 TRAINING_WORLD = {"seed": 1, "n_days": 40, "races_per_day": 24, "upcoming_days": 2}
 TARGET_OVERHEAD_RATIO = 1.25
@@ -461,19 +464,6 @@ def measure_overhead(
 # ------------------------------------------------------------------ the training pipeline
 
 
-def copy_kedro_project(target: Path) -> Path:
-    """``kedro_project/`` without its data or state, so ``data_root: data`` lands in the copy."""
-    shutil.copytree(
-        KEDRO_PROJECT,
-        target,
-        ignore=shutil.ignore_patterns(
-            "data", ".kedro_prefect", "__pycache__", "notebooks", ".telemetry", "info.log"
-        ),
-    )
-    (target / "conf" / "local").mkdir(exist_ok=True)
-    return target
-
-
 class TrainingInputs(threading.Thread):
     """Scrape + preprocess a replica world into the copy, in the background
     (overlapping the Prefect server's start); ``join()`` then check ``error``."""
@@ -603,14 +593,14 @@ def report(
     args: argparse.Namespace,
     overhead: dict[str, Timings],
     training: TrainingResult | None,
-) -> dict[str, float | None]:
+) -> dict[str, float | str | None]:
     nodes = args.nodes
     heartbeats = "on (Prefect default)" if args.heartbeats else "off"
     console.print()
     console.print(
         f"Per-node overhead: chain of {nodes} trivial nodes, {args.datasets} datasets, "
-        f"default thread-pool task runner, cache off, flow heartbeats {heartbeats}; "
-        f"median of {args.repeats} (min beside it)"
+        f"default thread-pool task runner, cache off, flow heartbeats {heartbeats}, "
+        f"server database {args.database}; median of {args.repeats} (min beside it)"
     )
     rows = [["variant", "median wall s", "ms/node", "min ms/node", "server CPU ms/node",
              "runs (s)"]]  # fmt: skip
@@ -663,6 +653,7 @@ def report(
         "kedro_ms_per_node": round(kedro, 3),
         "overhead_ratio": round(ratio, 3),
         "cached_rerun_ratio": None if cached_ratio is None else round(cached_ratio, 4),
+        "database": args.database,
     }
 
 
@@ -697,8 +688,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="keep Prefect's flow-run heartbeats (each flow run then ends on a whole second)",
     )
+    parser.add_argument(
+        "--database",
+        choices=["auto", "postgresql", "sqlite"],
+        default="auto",
+        help="the Prefect server's database: a throwaway PostgreSQL cluster (auto: when "
+        "PostgreSQL's server programs are installed) or SQLite, the embedded default",
+    )
     parser.add_argument("--verbose", action="store_true", help="leave all logs on the console")
     args = parser.parse_args(argv)
+    if args.database == "auto":
+        args.database = "postgresql" if postgres_available() else "sqlite"
     if args.nodes < 2 or args.repeats < 1:
         parser.error("--nodes must be >= 2 and --repeats >= 1")
     TRAINING_WORLD.update(n_days=args.days, races_per_day=args.races_per_day)
@@ -747,6 +747,25 @@ def measure_all(
     return overhead, training
 
 
+@contextlib.contextmanager
+def server_database(kind: str) -> Iterator[str | None]:
+    """The server's database URL: a throwaway PostgreSQL cluster, or None (SQLite).
+
+    Prefect 3.8's SQLite backend answers concurrent writes with "database is
+    locked" (HTTP 503), which its client retries after ~2 s; every tagged task
+    asks the server for tag concurrency limits, a write, so on SQLite a run's
+    wall time swings by whole 2 s steps that belong to neither the bridge nor
+    the hand-written chain. PostgreSQL, Prefect's production database, has no
+    such stalls; SQLite stays selectable (``--database sqlite``) to see them."""
+    if kind == "sqlite":
+        yield None
+        return
+    from flows.local_server import free_port
+
+    with throwaway_postgres(free_port()) as url:
+        yield url
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     started = time.perf_counter()
@@ -763,9 +782,12 @@ def main(argv: list[str] | None = None) -> int:
             inputs.start()
             console.print("preparing training inputs (scraping + preprocessing) in the background")
         home = root / "prefect_home"
-        console.print("starting the Prefect server (SQLite, 127.0.0.1) ...")
+        console.print(f"starting the Prefect server ({args.database}, 127.0.0.1) ...")
         try:
-            with prefect_server(home) as api_url:
+            with (
+                server_database(args.database) as database_url,
+                prefect_server(home, database_url) as api_url,
+            ):
                 console.print(f"  {api_url} up after {time.perf_counter() - started:.0f}s")
                 if inputs is not None:
                     inputs.join()

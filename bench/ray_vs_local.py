@@ -27,8 +27,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import shutil
-import socket
 import sys
 import tempfile
 import time
@@ -42,31 +40,14 @@ for _name, _value in {"DO_NOT_TRACK": "1", "KEDRO_DISABLE_TELEMETRY": "true",
                       "RAY_ENABLE_UV_RUN_RUNTIME_ENV": "0"}.items():  # fmt: skip
     os.environ.setdefault(_name, _value)
 
-REPO = Path(__file__).resolve().parents[1]
-KEDRO_PROJECT = REPO / "kedro_project"
+from _support import copy_kedro_project  # noqa: E402  (after the no-phone-home settings)
+
 REPORT = Path("data") / "08_reporting" / "forecast.txt"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def copy_project(target: Path) -> Path:
-    shutil.copytree(
-        KEDRO_PROJECT,
-        target,
-        ignore=shutil.ignore_patterns(
-            "data", ".kedro_prefect", "__pycache__", "notebooks", ".telemetry", "info.log"
-        ),
-    )
-    (target / "conf" / "local").mkdir(exist_ok=True)
-    return target
 
 
 def replica_params(days: int, races_per_day: int) -> dict[str, Any]:
     """A smaller embedded world than the default, on a free port, scraped whole."""
+    from flows.local_server import free_port
     from forecast_keiba.replica.world import World, WorldConfig
 
     start = dt.date(2023, 1, 7)
@@ -117,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         root = Path(tmp)
         home = root / "prefect"
         params = replica_params(args.days, args.races_per_day)
-        projects = {mode: copy_project(root / mode) for mode in ("local", "ray")}
+        projects = {mode: copy_kedro_project(root / mode) for mode in ("local", "ray")}
         with prefect_server(home) as api_url:
             settings = {PREFECT_API_URL: api_url, PREFECT_HOME: str(home),
                         PREFECT_LOCAL_STORAGE_PATH: str(home / "storage")}  # fmt: skip

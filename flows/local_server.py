@@ -1,5 +1,6 @@
 """A throwaway local Prefect server: ``prefect server start`` on a free loopback
-port with SQLite under its own PREFECT_HOME and no analytics.
+port with SQLite under its own PREFECT_HOME (or a database given by URL) and no
+analytics.
 
 For the demo, tests and benchmarks, which must not touch the user's own
 Prefect profile. (Operating a long-lived server: see ``make up``.)"""
@@ -27,12 +28,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def server_env(home: Path, api_url: str | None = None) -> dict[str, str]:
+def server_env(
+    home: Path, api_url: str | None = None, database_url: str | None = None
+) -> dict[str, str]:
     env = {
         **os.environ,
         "PREFECT_HOME": str(home),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_SERVER_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{home}/prefect.db",
+        "PREFECT_SERVER_DATABASE_CONNECTION_URL": (
+            database_url or f"sqlite+aiosqlite:///{home}/prefect.db"
+        ),
         "PREFECT_LOCAL_STORAGE_PATH": str(home / "storage"),
         "DO_NOT_TRACK": "1",
     }
@@ -41,14 +46,19 @@ def server_env(home: Path, api_url: str | None = None) -> dict[str, str]:
     return env
 
 
-def _start(home: Path, port: int, *, detached: bool) -> subprocess.Popen[bytes]:
+def _start(
+    home: Path, port: int, *, detached: bool, database_url: str | None = None
+) -> subprocess.Popen[bytes]:
     home.mkdir(parents=True, exist_ok=True)
     with (home / "server.log").open("a") as log:  # the child keeps its own handle
         return subprocess.Popen(
             [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
              "--port", str(port), "--analytics-off"],
             # The UI calls the API at PREFECT_UI_API_URL, which otherwise says port 4200.
-            env={**server_env(home), "PREFECT_UI_API_URL": f"http://127.0.0.1:{port}/api"},
+            env={
+                **server_env(home, database_url=database_url),
+                "PREFECT_UI_API_URL": f"http://127.0.0.1:{port}/api",
+            },
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=detached,  # a detached server outlives its starter's terminal
@@ -56,10 +66,14 @@ def _start(home: Path, port: int, *, detached: bool) -> subprocess.Popen[bytes]:
 
 
 @contextmanager
-def prefect_server(home: Path) -> Iterator[str]:
-    """Yield the API URL of a running server on a free port; stop it afterwards."""
+def prefect_server(home: Path, database_url: str | None = None) -> Iterator[str]:
+    """Yield the API URL of a running server on a free port; stop it afterwards.
+
+    ``database_url`` (e.g. ``postgresql+asyncpg://...``) replaces the SQLite file
+    under ``home``; the environment's own database setting is never used, so a
+    test or bench cannot write into the user's server by accident."""
     port = free_port()
-    process = _start(home, port, detached=False)
+    process = _start(home, port, detached=False, database_url=database_url)
     api_url = f"http://127.0.0.1:{port}/api"
     try:
         _wait_healthy(api_url, process, home)

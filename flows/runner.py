@@ -30,6 +30,7 @@ from prefect.context import FlowRunContext
 from prefect.futures import PrefectFuture
 from prefect.results import get_result_store
 from prefect.states import State
+from prefect.utilities.annotations import quote
 
 from flows import artifacts
 from flows.config import OrchestrationConfig
@@ -149,6 +150,8 @@ class PrefectRunner(AbstractRunner):
         counter = _RowCounter(context.rows)
         hook_manager.register(counter)
         RUNS[run_key] = context
+        # Every task gets this handle; quoted, so that Prefect does not walk its spec
+        # (all nodes' jobs) for futures in every one of the n tasks' parameters.
         run = RunRef(run_key, self._spec(run_id, jobs))
         try:
             if plan.mode == "ray":
@@ -214,7 +217,7 @@ class PrefectRunner(AbstractRunner):
                     futures.update(dict.fromkeys(unit.nodes, future))
                 else:
                     task = make_node_task(unit, self.pipeline_name, run.key)
-                    futures[unit.name] = task.submit(run, unit.name, wait_for=waits)
+                    futures[unit.name] = task.submit(quote(run), unit.name, wait_for=waits)
             if pending and not any(set(u.upstream) <= futures.keys() for u in pending):
                 raise PlanError(f"cannot order {[getattr(u, 'name', u) for u in pending]}")
         assert grouped <= futures.keys()
@@ -256,7 +259,7 @@ class PrefectRunner(AbstractRunner):
                 futures[planned.name] = submit_ray_task(
                     ray_runner,
                     make_node_task(planned, self.pipeline_name, run.key),
-                    {"run": run, "node_name": planned.name},
+                    {"run": quote(run), "node_name": planned.name},
                     [futures[u] for u in planned.upstream],
                     planned.placement.resources,
                 )
