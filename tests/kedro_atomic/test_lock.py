@@ -5,10 +5,10 @@ with SIGKILL never leaves a lock behind."""
 from __future__ import annotations
 
 import logging
-import threading
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
