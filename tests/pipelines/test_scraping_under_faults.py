@@ -54,12 +54,26 @@ def fault_mix(conf: Path) -> FaultConfig:
     return FaultConfig(**loader["parameters"]["source"]["embedded_replica"]["faults"])
 
 
-def nightly(conf: Path, server: ReplicaServer, world: World):
+def faults_conf(tmp_path: Path, world: World, **orchestration: Any) -> tuple[Path, Path]:
+    """(conf, data folder): the project's conf in tmp, its ``faults`` env's data in tmp
+    too, its own Prefect cache records, and ``orchestration`` keys over prefect.yml's."""
+    conf = make_conf(tmp_path, world.config)
+    path = conf / "base" / "prefect.yml"
+    settings = yaml.safe_load(path.read_text())
+    settings["cache_records_dir"] = str(tmp_path / "cache_records")  # this test's own
+    path.write_text(yaml.safe_dump({**settings, **orchestration}))
+    data = tmp_path / "data" / "faults"  # conf/faults keeps its data apart: here, in tmp
+    (conf / FAULTS_ENV / "globals.yml").write_text(yaml.safe_dump({"data_root": str(data)}))
+    return conf, data
+
+
+def nightly(conf: Path, server: ReplicaServer, world: World, **extra: object):
     params = parse_params(format_params({
         "source.db_base_url": server.urls.db_base,
         "source.race_base_url": server.urls.race_base,
         "scraping.start_date": world.racing_days()[0].isoformat(),
         "scraping.as_of": world.today.isoformat(),
+        **extra,
     }))  # fmt: skip
     params["scraping"]["end_date"] = None  # open-ended, as the nightly deployment runs
     return kedro_flow(
@@ -88,13 +102,7 @@ def task_run(prefect_api: str, flow_run_id: object, name: str) -> dict[str, Any]
 def test_nightly_under_faults_stores_every_page_once_and_parses_it_right(
     tmp_path: Path, world: World, prefect_api: str
 ) -> None:
-    conf = make_conf(tmp_path, world.config)
-    orchestration = conf / "base" / "prefect.yml"
-    settings = yaml.safe_load(orchestration.read_text())
-    settings["cache_records_dir"] = str(tmp_path / "cache_records")  # this test's own
-    orchestration.write_text(yaml.safe_dump(settings))
-    data = tmp_path / "data" / "faults"  # conf/faults keeps its data apart: here, in tmp
-    (conf / FAULTS_ENV / "globals.yml").write_text(yaml.safe_dump({"data_root": str(data)}))
+    conf, data = faults_conf(tmp_path, world)
     faults = fault_mix(conf)
     assert (faults.error_rate, faults.rate_429, faults.timeout_rate, faults.truncate_rate) == (
         0.30, 0.10, 0.05, 0.05)  # fmt: skip
@@ -180,3 +188,35 @@ def test_nightly_under_faults_stores_every_page_once_and_parses_it_right(
     assert figures["failures"] == 0
     assert figures["retries"] == sum(v for k, v in figures.items() if k.startswith("retries.")) > 0
     assert {"retries.rate_limited", "retries.server_error", "retries.timeout"} <= set(figures)
+
+
+def test_a_node_that_fails_outright_is_retried_by_prefect_and_completes(
+    tmp_path: Path, world: World, prefect_api: str
+) -> None:
+    """Too few client attempts for this fault rate (3: one page in eight gives up): a
+    scraping node fails outright, Prefect retries its task (the scraping tag's
+    retries in prefect.yml), pages cached by the failed attempt are not fetched
+    again, and the night completes with every page right."""
+    quick_retries = {"tags": {"scraping": {"retries": 3, "retry_delay_seconds": 1}}}
+    conf, data = faults_conf(tmp_path, world, **quick_retries)
+    with ReplicaServer(world, faults=fault_mix(conf)) as server:
+        state = nightly(conf, server, world, **{"client.max_attempts": 3})
+        assert state.is_completed(), state.message
+        log, fault_log = server.request_log, server.fault_log
+        paths = {rid: urlsplit(server.urls.race_result(rid)).path for rid in world.run_race_ids()}
+        served = {rid: decode_html(server.page(path)[1], "EUC-JP") for rid, path in paths.items()}
+
+    flow_run_id = state.state_details.flow_run_id
+    fetch = task_run(prefect_api, flow_run_id, "fetch_result_pages")
+    assert fetch["run_count"] > 1, "the node never failed: the test proves nothing"
+    assert fetch["state"]["name"] == "Completed"
+    history = api(prefect_api, f"task_run_states/?task_run_id={fetch['id']}")
+    assert "Retrying" in {entry["name"] for entry in history}
+
+    complete = Counter(path for path, status in log if status == 200)
+    complete.subtract(path for path, kind in fault_log if kind in ("truncate", "slow"))
+    assert {rid: complete[path] for rid, path in paths.items()} == dict.fromkeys(paths, 1)
+    pages = {
+        p.stem: p.read_text(encoding="utf-8") for p in (data / "01_raw" / "result_pages").iterdir()
+    }
+    assert pages == served
