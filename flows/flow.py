@@ -28,6 +28,7 @@ from flows.execution import ExecutionTarget
 from flows.plan import Plan, build_plan
 from flows.progress import ProgressArtifactHandler
 from flows.runner import PrefectRunner
+from flows.summary import SummaryArtifactHandler
 from flows.tracking import flow_mlflow_run
 
 PROJECT_ENV = "KEDRO_PROJECT_PATH"
@@ -96,14 +97,15 @@ def in_project(project: Path) -> Iterator[None]:
 @contextmanager
 def prefect_logging(names: list[str]) -> Iterator[None]:
     """Send these loggers' records to the Prefect API, so Kedro's and the
-    project's log lines show under the task run that emitted them, and their
-    progress records to progress artifacts."""
+    project's log lines show under the task run that emitted them, their
+    progress records to progress artifacts and their summary records to table
+    artifacts."""
     added = []
-    progress = ProgressArtifactHandler()
+    progress, summary = ProgressArtifactHandler(), SummaryArtifactHandler()
     for name in dict.fromkeys(names):
         logger = logging.getLogger(name)
         if not any(isinstance(h, APILogHandler) for h in logger.handlers):
-            for handler in (APILogHandler(), progress):
+            for handler in (APILogHandler(), progress, summary):
                 logger.addHandler(handler)
                 added.append((logger, handler))
     try:

@@ -17,6 +17,9 @@ of these types and every partition file is written the same way.
 Generic on purpose (no Prefect, nothing of any one project): it lives beside
 the Kedro→Prefect bridge ``flows/`` rather than in it, because atomic files
 are a property of the data, wanted by ``kedro run`` just as much.
+
+:class:`FileLock` is the other half: atomic files keep a reader from seeing half
+a file, the lock keeps two runs from writing the same data side by side.
 """
 
 from kedro_atomic.datasets import (
@@ -26,11 +29,14 @@ from kedro_atomic.datasets import (
     PickleDataset,
     TextDataset,
 )
+from kedro_atomic.lock import FileLock, LockTimeout
 from kedro_atomic.replace import atomic_replace
 
 __all__ = [
     "AtomicSave",
+    "FileLock",
     "JSONDataset",
+    "LockTimeout",
     "ParquetDataset",
     "PickleDataset",
     "TextDataset",

@@ -215,6 +215,9 @@ def test_node_logs_and_run_artifacts_reach_the_server(prefect_api: str, toy: Pat
     assert {"kedro-plan-main", "kedro-run-main", "progress-make-raw"} <= keys
     progress = next(a for a in artifacts if a["key"] == "progress-make-raw")
     assert progress["type"] == "progress" and progress["data"] == 50.0
+    figures = next(a for a in artifacts if a["key"] == "summary-make-raw-rows")
+    assert figures["type"] == "table" and figures["task_run_id"] == make_raw["id"]
+    assert json.loads(figures["data"]) == [{"figure": "made", "value": 20}]
     summary = next(a for a in artifacts if a["key"] == "kedro-run-main")["data"]
     assert "`clean` (16)" in summary and "| `make_raw` | Completed |" in summary
 

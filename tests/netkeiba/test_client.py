@@ -23,6 +23,7 @@ from scripted_server import Reply, ScriptedServer
 
 from forecast_keiba import __version__
 from forecast_keiba.netkeiba.client import (
+    RETRY_CAUSES,
     ClientConfig,
     NetkeibaClient,
     parse_retry_after,
@@ -509,3 +510,25 @@ def test_config_rejects_nonsense() -> None:
     with pytest.raises(ValueError):
         ClientConfig(min_interval_s=-1)
     assert ClientConfig().min_interval_s >= 1.0
+
+
+def test_retries_are_counted_by_cause_and_stored_pages_once(
+    server: ScriptedServer, tmp_path: Path
+) -> None:
+    url = server.script("/mixed", [
+        Reply(429, headers={"Retry-After": "0"}), Reply(503), Reply(delay_s=1.0),
+        Reply(body=FULL_PAGE, truncate_to=1000), Reply(body=FULL_PAGE[:3000]),
+        Reply(body=FULL_PAGE),
+    ])  # fmt: skip
+    cache = PageCache(tmp_path / "cache")
+    with NetkeibaClient(config(read_timeout_s=0.3, max_attempts=6), cache=cache) as client:
+        page = client.fetch(url, final=True, validate=require_html_end)
+        assert client.fetch(url, final=True).from_cache
+        stats = client.stats
+
+    assert page.content == FULL_PAGE and page.attempts == 6
+    assert stats.retries == 5
+    assert stats.retries_by_cause == {"rate_limited": 1, "server_error": 1, "timeout": 1,
+                                      "connection": 1, "rejected": 1}  # fmt: skip
+    assert set(stats.retries_by_cause) <= set(RETRY_CAUSES)
+    assert stats.pages_stored == 1  # the cache hit stored nothing

@@ -7,8 +7,10 @@ parameter, instead of after an hour of scraping.
 :class:`EmbeddedReplica` makes the embedded default work out of the box: when
 the configured source is a loopback address where nothing answers, it serves
 the offline replica there (in-process, for the length of the run), with the
-world described by ``source.embedded_replica``. ``kedro run`` then works right
-after set-up, and so does every orchestrated run, in whatever process it lands.
+world described by ``source.embedded_replica`` (and the faults its ``faults``
+block injects: ``--env faults`` is a bad night on demand). ``kedro run`` then
+works right after set-up, and so does every orchestrated run, in whatever
+process it lands.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from kedro.framework.hooks import hook_impl
 
 from forecast_keiba.incremental import resolve_date_range
 from forecast_keiba.prediction_target import prediction_target
+from forecast_keiba.replica.faults import FaultConfig
 from forecast_keiba.replica.server import ReplicaServer
 from forecast_keiba.replica.world import World, WorldConfig
 
@@ -72,9 +75,14 @@ class EmbeddedReplica:
         if _answers(url.hostname, url.port):
             return  # a replica (or something else) already serves there
         config = WorldConfig.from_params(embedded)
-        self._server = ReplicaServer(World(config), host=url.hostname, port=url.port).start()
+        faults = FaultConfig(**(embedded.get("faults") or {}))
+        self._server = ReplicaServer(
+            World(config), host=url.hostname, port=url.port, faults=faults
+        ).start()
         log.info(
-            "serving the embedded netkeiba replica on %s for this run", self._server.urls.db_base
+            "serving the embedded netkeiba replica on %s for this run%s",
+            self._server.urls.db_base,
+            f", with faults {faults}" if faults.enabled else "",
         )
 
     @hook_impl

@@ -23,10 +23,15 @@ from forecast_keiba.incremental import (
     resolve_date_range,
     stored_days,
 )
-from forecast_keiba.netkeiba.client import ClientConfig, NetkeibaClient
+from forecast_keiba.netkeiba.client import (
+    BodyRejected,
+    ClientConfig,
+    ClientStats,
+    NetkeibaClient,
+)
 from forecast_keiba.netkeiba.errors import FetchError, ParseError
 from forecast_keiba.netkeiba.model import NoRacePage, RaceCardPage, RaceListPage, RaceResultPage
-from forecast_keiba.netkeiba.parsing import parse_page
+from forecast_keiba.netkeiba.parsing import parse_page, truncation
 from forecast_keiba.netkeiba.race_id import parse_race_id
 from forecast_keiba.netkeiba.urls import SiteUrls
 from forecast_keiba.prediction_target import PredictionTarget, prediction_target
@@ -77,7 +82,8 @@ def discover_race_ids(
     with config.open_client() as http:
         for day in progress(days, description="day lists", log=log):
             url = config.urls.day_list(day)
-            page = parse_page(http.fetch(url, final=is_final(day, today)).text, source=url)
+            fetched = http.fetch(url, final=is_final(day, today), validate=require_complete)
+            page = parse_page(fetched.text, source=url)
             if isinstance(page, RaceListPage):
                 ids = list(page.race_ids)
             elif isinstance(page, NoRacePage):
@@ -87,6 +93,7 @@ def discover_race_ids(
             races.extend({"race_id": rid, "date": day.isoformat()} for rid in ids)
             if is_final(day, today):
                 final_days[day.isoformat()] = ids
+        log_summary("day lists", http.stats, pages=len(days))
     log.info(
         "%d races to fetch from %d day(s) not yet stored between %s and %s",
         len(races), len(days), start, end,
@@ -137,11 +144,12 @@ def fetch_race_cards(
         for offset in range(target.search_days):
             day = first + dt.timedelta(days=offset)
             url = config.urls.upcoming_list(day)
-            listing = parse_page(http.fetch(url).text, source=url)
+            listing = parse_page(http.fetch(url, validate=require_complete).text, source=url)
             if isinstance(listing, RaceListPage) and listing.race_ids:
                 log.info("forecasting %d races on %s", len(listing.race_ids), day)
                 return {
-                    rid: http.fetch(config.urls.race_card(rid)).text for rid in listing.race_ids
+                    rid: http.fetch(config.urls.race_card(rid), validate=require_complete).text
+                    for rid in listing.race_ids
                 }
     where = "on prediction.race_date" if target.race_date else f"in {target.search_days} day(s)"
     raise LookupError(f"no races found on {config.urls.race_base} {where} from {first}")
@@ -150,12 +158,39 @@ def fetch_race_cards(
 def _race_card(http: NetkeibaClient, urls: SiteUrls, race_id: str) -> str:
     url = urls.race_card(race_id)
     try:
-        text = http.fetch(url).text
+        text = http.fetch(url, validate=require_complete).text
     except FetchError as exc:
         raise LookupError(f"prediction.race_id {race_id}: no race card at {url} ({exc})") from exc
     if not isinstance(parse_page(text, source=url), RaceCardPage):
         raise LookupError(f"prediction.race_id {race_id}: {url} is not a race card")
     return text
+
+
+def require_complete(text: str) -> None:
+    """The client's ``validate`` hook: a page cut short (a dropped connection, a proxy)
+    is refused and fetched again, so it is never stored, cached or parsed."""
+    problem = truncation(text)
+    if problem is not None:
+        raise BodyRejected(problem)
+
+
+def log_summary(what: str, stats: ClientStats, **counts: int) -> None:
+    """One line of what a node's fetching took (requests, retries by cause, pages
+    stored), with the figures as ``extra={"summary": ...}``: the Prefect bridge
+    turns that into a table artifact of the node's task run."""
+    summary = {
+        **counts,
+        "requests": stats.requests,
+        "retries": stats.retries,
+        **{f"retries.{cause}": n for cause, n in sorted(stats.retries_by_cause.items())},
+        "cache_hits": stats.cache_hits,
+        "pages_cached_as_final": stats.pages_stored,
+        "failures": stats.failures,
+    }
+    log.info(
+        "%s: %s", what, ", ".join(f"{k}={v}" for k, v in summary.items()),
+        extra={"summary": {"title": what, **summary}},
+    )  # fmt: skip
 
 
 def _is_result_page(url: str) -> Callable[[str], bool]:
@@ -185,9 +220,9 @@ class _ResultFetcher:
                 self._client = self.config.open_client()
             client = self._client
         url = self.config.urls.race_result(race_id)
-        text = client.fetch(url, final=_is_result_page(url)).text
+        text = client.fetch(url, final=_is_result_page(url), validate=require_complete).text
         with self._lock:
-            self.done += 1
+            self.done += 1  # one per page handed to the raw store: the store's write count
             if self.done % 200 == 0 or self.done == self.total:
                 log.info(
                     "fetched %d/%d result pages (%s)",
@@ -197,6 +232,7 @@ class _ResultFetcher:
                     extra={"progress": (self.done, self.total)},  # → Prefect progress artifact
                 )
             if self.done == self.total:
+                log_summary("result pages", client.stats, pages_to_store=self.done)
                 client.close()
                 self._client = None
         return text

@@ -4,12 +4,13 @@ from kedro.config import OmegaConfigLoader
 
 import forecast_keiba.privacy  # noqa: F401  (telemetry off before anything else loads)
 from forecast_keiba.hooks import EmbeddedReplica, ParameterChecks
+from forecast_keiba.run_lock import RunLock
 from forecast_keiba.tracking.config import CONFIG_KEY, CONFIG_PATTERNS
 from forecast_keiba.tracking.hook import MlflowTracking
 
-# pluggy calls the last registered first: parameters are checked before a replica
-# starts or an MLflow run opens.
-HOOKS = (MlflowTracking(), EmbeddedReplica(), ParameterChecks())
+# pluggy calls the last registered first: parameters are checked before a run waits for
+# the data folder's lock, and the lock is held before a replica starts or an MLflow run opens.
+HOOKS = (MlflowTracking(), EmbeddedReplica(), RunLock(), ParameterChecks())
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {

@@ -128,7 +128,14 @@ class ClientStats:
     bytes_downloaded: int = 0
     failures: int = 0
     """Fetches that ended in :class:`FetchError`."""
+    pages_stored: int = 0
+    """Pages written to the cache as final (each at most once per fetch)."""
+    retries_by_cause: Mapping[str, int] = field(default_factory=dict)
+    """``retries`` split by why the attempt failed (see :data:`RETRY_CAUSES`)."""
 
+
+#: Why an attempt failed, as counted in :attr:`ClientStats.retries_by_cause`.
+RETRY_CAUSES = ("rate_limited", "server_error", "timeout", "connection", "short_body", "rejected")
 
 FinalSpec = bool | Callable[[str], bool]
 Validator = Callable[[str], None]
@@ -171,6 +178,8 @@ class _Failure:
     retryable: bool
     retry_after_s: float | None = None
     cause: BaseException | None = None
+    kind: str = "connection"
+    """One of :data:`RETRY_CAUSES`."""
 
 
 class NetkeibaClient:
@@ -289,7 +298,7 @@ class NetkeibaClient:
                 ) from failure.cause
             if attempts < self.config.max_attempts:
                 delay = self._retry_delay(attempts, failure)
-                self._count(retries=1)
+                self._count(retries=1, cause=failure.kind)
                 logger.warning(
                     "retrying %s in %.2fs: attempt %d/%d failed: %s",
                     url,
@@ -324,7 +333,10 @@ class NetkeibaClient:
             try:
                 response = self._http.get(url)
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
-                return _Failure(f"{type(exc).__name__}: {exc}", None, retryable=True, cause=exc)
+                kind = "timeout" if isinstance(exc, httpx.TimeoutException) else "connection"
+                return _Failure(
+                    f"{type(exc).__name__}: {exc}", None, retryable=True, cause=exc, kind=kind
+                )
             except httpx.HTTPError as exc:  # bad scheme, too many redirects, ...
                 return _Failure(f"{type(exc).__name__}: {exc}", None, retryable=False, cause=exc)
             finally:
@@ -349,13 +361,14 @@ class NetkeibaClient:
         status = response.status_code
         described = f"HTTP {status} {response.reason_phrase}".rstrip()
         if status in self.config.retry_statuses:
-            return _Failure(described, status, retryable=True, retry_after_s=retry_after)
+            kind = "rate_limited" if status == 429 else "server_error"
+            return _Failure(described, status, True, retry_after_s=retry_after, kind=kind)
         if not 200 <= status < 300:
             return _Failure(described, status, retryable=False)
 
         short = _short_body(response)
         if short is not None:
-            return _Failure(f"HTTP {status} with a {short}", status, retryable=True)
+            return _Failure(f"HTTP {status} with a {short}", status, True, kind="short_body")
         charset = response.charset_encoding
         text = decode_html(response.content, charset)
         if validate is not None:
@@ -367,6 +380,7 @@ class NetkeibaClient:
                     status,
                     retryable=True,
                     cause=exc,
+                    kind="rejected",
                 )
         return FetchedPage(
             url=url,
@@ -412,6 +426,7 @@ class NetkeibaClient:
         is_final = final(page.text) if callable(final) else bool(final)
         if is_final:
             self.cache.put(page.url, page.content, status=page.status_code, charset=page.charset)
+            self._count(pages_stored=1)
 
     # -- timing ----------------------------------------------------------------------
 
@@ -456,12 +471,15 @@ class NetkeibaClient:
             return None
         return min(delay, self.config.retry_after_max_s)
 
-    def _count(self, **increments: int) -> None:
+    def _count(self, cause: str | None = None, **increments: int) -> None:
         with self._stats_lock:
             current = self._stats
-            self._stats = replace(
-                current, **{k: getattr(current, k) + v for k, v in increments.items()}
-            )
+            changes: dict[str, object] = {k: getattr(current, k) + v for k, v in increments.items()}
+            if cause is not None:  # a new dict: earlier snapshots stay as they were
+                by_cause = dict(current.retries_by_cause)
+                by_cause[cause] = by_cause.get(cause, 0) + 1
+                changes["retries_by_cause"] = by_cause
+            self._stats = replace(current, **changes)
 
 
 def parse_retry_after(value: str, *, now: float) -> float | None:

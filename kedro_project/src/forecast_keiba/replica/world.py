@@ -62,6 +62,7 @@ class WorldConfig:
     def from_params(cls, values: Mapping[str, Any]) -> WorldConfig:
         """From Kedro parameters (``source.embedded_replica``): dates as ISO strings."""
         config = dict(values)
+        config.pop("faults", None)  # the server's (FaultConfig), not the world's
         if "start_date" in config:
             config["start_date"] = dt.date.fromisoformat(str(config["start_date"]))
         return cls(**config)

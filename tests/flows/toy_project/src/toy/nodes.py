@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 def make_raw(n: int) -> pd.DataFrame:
     log.info("toy: making %d rows", n)
     log.info("toy: half way", extra={"progress": (n // 2, n)})  # a long node reporting progress
+    log.info("toy: made", extra={"summary": {"title": "rows", "made": n}})  # its figures
     return pd.DataFrame({"x": range(n), "group": [i % 3 for i in range(n)]})
 
 
