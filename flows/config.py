@@ -118,6 +118,12 @@ class OrchestrationConfig(BaseModel):
         description="extra loggers whose records show under each task run (kedro's and "
         "the project package's are always included)",
     )
+    console_logs: Literal["prefect", "kedro"] = Field(
+        default="prefect",
+        description="who prints those records on the console during a bridge run: "
+        "Prefect's console handler, like the flow's own lines (cheap), or the project's "
+        "logging configuration, as in `kedro run`",
+    )
     cache_records_dir: str | None = None
 
     @classmethod

@@ -8,7 +8,6 @@ per flow run and hand node execution to :class:`~flows.runner.PrefectRunner`.
 
 from __future__ import annotations
 
-import logging
 import os
 import tomllib
 from collections.abc import Iterator
@@ -21,14 +20,12 @@ from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
 from kedro.pipeline import Pipeline
 from prefect import Flow, flow
-from prefect.logging.handlers import APILogHandler
 
 from flows.config import CONFIG_KEY, CONFIG_PATTERNS, ExecutionMode, OrchestrationConfig
 from flows.execution import ExecutionTarget
+from flows.logs import run_logging
 from flows.plan import Plan, build_plan
-from flows.progress import ProgressArtifactHandler
 from flows.runner import PrefectRunner
-from flows.summary import SummaryArtifactHandler
 from flows.tracking import flow_mlflow_run
 
 PROJECT_ENV = "KEDRO_PROJECT_PATH"
@@ -94,27 +91,6 @@ def in_project(project: Path) -> Iterator[None]:
         os.chdir(previous)
 
 
-@contextmanager
-def prefect_logging(names: list[str]) -> Iterator[None]:
-    """Send these loggers' records to the Prefect API, so Kedro's and the
-    project's log lines show under the task run that emitted them, their
-    progress records to progress artifacts and their summary records to table
-    artifacts."""
-    added = []
-    progress, summary = ProgressArtifactHandler(), SummaryArtifactHandler()
-    for name in dict.fromkeys(names):
-        logger = logging.getLogger(name)
-        if not any(isinstance(h, APILogHandler) for h in logger.handlers):
-            for handler in (APILogHandler(), progress, summary):
-                logger.addHandler(handler)
-                added.append((logger, handler))
-    try:
-        yield
-    finally:
-        for logger, handler in added:
-            logger.removeHandler(handler)
-
-
 def filtered_pipeline(
     pipelines: dict[str, Pipeline],
     name: str,
@@ -177,7 +153,7 @@ def run_pipeline(pipeline: str = "__default__", **arguments: Any) -> dict[str, s
             execution=execution,
             session_args=arguments,
         )
-        with prefect_logging(["kedro", package, "flows", *config.loggers]):
+        with run_logging(["kedro", package, "flows", *config.loggers], config.console_logs):
             session.run(pipeline_names=[pipeline], runner=runner, **filters)
     return {name: state.name for name, state in runner.states.items()}
 

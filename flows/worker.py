@@ -56,10 +56,10 @@ def open_run(run: RunRef) -> RunContext:
         )
         catalog = session.load_context().catalog
         if not _opened:
-            from flows.flow import prefect_logging
+            from flows.logs import run_logging
 
             # Kedro's and the project's log records show under the task run, as in-process.
-            _logging.enter_context(prefect_logging(["kedro", package, "flows", *spec.loggers]))
+            _logging.enter_context(run_logging(["kedro", package, "flows", *spec.loggers]))
         context = RunContext(
             catalog=catalog,
             hook_manager=None,
