@@ -56,6 +56,18 @@ class Stack:
             "race_base_url": self.replica.urls.race_base,
         }
 
+    def nightly_parameters(self, conf_name: str) -> dict[str, Any]:
+        """The nightly-scraping deployment's parameters for the replica's calendar:
+        from its first racing day up to "today", its first upcoming day."""
+        return {
+            "conf_source": str(self.conf(conf_name)),
+            "params": {
+                "source": self.source_params(),
+                "scraping": {"start_date": self.world.racing_days()[0].isoformat(),
+                             "end_date": None, "as_of": self.world.today.isoformat()},
+            },
+        }  # fmt: skip
+
     def run(self, deployment: str, parameters: dict[str, Any]) -> tuple[str, str]:
         """``prefect deployment run kedro/<deployment> --params ... --watch``:
         (flow run id, final state name); the CLI's output on failure."""

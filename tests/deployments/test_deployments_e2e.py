@@ -61,16 +61,8 @@ def test_nightly_scrape_triggers_training_and_a_second_night_fetches_nothing_twi
     stack: Stack,
 ) -> None:
     world = stack.world
-    conf = stack.conf("nightly")
-    nightly = {
-        "conf_source": str(conf),
-        "params": {
-            "source": stack.source_params(),
-            # the replica's calendar: "today" is its first upcoming day
-            "scraping": {"start_date": world.racing_days()[0].isoformat(), "end_date": None,
-                         "as_of": world.today.isoformat()},
-        },
-    }  # fmt: skip
+    nightly = stack.nightly_parameters("nightly")
+    conf = nightly["conf_source"]
     stack.replica.clear_log()
     started = dt.datetime.now(dt.UTC).isoformat()
     _, state = stack.run("nightly-scraping", nightly)
@@ -91,7 +83,7 @@ def test_nightly_scrape_triggers_training_and_a_second_night_fetches_nothing_twi
     assert trainings, "no training run was triggered by the nightly scrape"
     training = trainings[0]
     assert training["state"]["name"] == "Completed", training["state"]
-    assert training["parameters"]["conf_source"] == str(conf)  # trained on what was scraped
+    assert training["parameters"]["conf_source"] == conf  # trained on what was scraped
     assert training["work_pool_name"] == "gpu"
     assert (stack.tmp / "nightly" / "data" / "06_models" / "win_model.pkl").is_file()
 

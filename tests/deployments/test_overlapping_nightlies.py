@@ -20,15 +20,8 @@ FINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
 
 def test_two_nightlies_started_together_run_one_after_the_other(stack: Stack) -> None:
     world = stack.world
-    conf = stack.conf("overlap")
-    parameters = {
-        "conf_source": str(conf),
-        "params": {
-            "source": stack.source_params(),
-            "scraping": {"start_date": world.racing_days()[0].isoformat(), "end_date": None,
-                         "as_of": world.today.isoformat()},
-        },
-    }  # fmt: skip
+    parameters = stack.nightly_parameters("overlap")
+    conf = parameters["conf_source"]
     deployment_id = stack.deployment("nightly-scraping")["id"]
     stack.replica.clear_log()
     ids = [
@@ -67,7 +60,7 @@ def test_two_nightlies_started_together_run_one_after_the_other(stack: Stack) ->
     def trainings_done() -> list[dict[str, Any]] | None:
         triggered = [
             run for run in stack.flow_runs("training")
-            if run["parameters"].get("conf_source") == str(conf)
+            if run["parameters"].get("conf_source") == conf
         ]  # fmt: skip
         done = len(triggered) >= 2 and all(r["state"]["type"] in FINAL for r in triggered)
         return triggered if done else None
