@@ -3,8 +3,8 @@
 "Kill the worker" is taken as the realistic case: the machine (or container, or
 pod) running the worker goes away, so the worker process and the flow-run
 process it spawned die together, by SIGKILL, with no chance to report anything.
-(Killing the worker alone is not a crash of the run: Prefect starts the flow-run
-process in its own session, and it finishes on its own.) The test then checks
+(Killing the worker alone does not kill the run: Prefect starts the flow-run
+process in its own session, so the test kills the worker's whole process tree.) The test then checks
 what an operator relies on (README, "After a crash"): the server marks the run
 Crashed by itself (heartbeats + deployments/crash_detection.py's automation);
 ``prefect flow-run retry`` with a new worker completes it; the nodes that had
