@@ -43,18 +43,35 @@ def infra_classes(config: Path = ORCHESTRATION_CONFIG) -> list[str]:
     return list((yaml.safe_load(config.read_text()) or {}).get("infra", {}))
 
 
+def heartbeat_seconds(config: Path = ORCHESTRATION_CONFIG) -> int:
+    """How often flow runs on the pools send a heartbeat (prefect.yml ``crash_detection``)."""
+    from flows.config import OrchestrationConfig
+
+    raw = yaml.safe_load(config.read_text()) or {}
+    return OrchestrationConfig.from_mapping(raw).crash_detection.heartbeat_seconds
+
+
 def template(kind: str, infra: str) -> dict[str, Any]:
-    """The base job template of the ``infra`` pool of this kind."""
+    """The base job template of the ``infra`` pool of this kind. Every flow run it
+    starts sends heartbeats: without them a run whose machine died stays Running
+    (deployments/crash_detection.py)."""
     if kind == "process":
         from prefect.workers.process import ProcessWorker
 
-        return ProcessWorker.get_default_base_job_template()
-    if kind == "kubernetes":
+        base = ProcessWorker.get_default_base_job_template()
+    elif kind == "kubernetes":
         path = K8S_TEMPLATES / f"{infra}.json"
         if not path.is_file():
             raise FileNotFoundError(f"no Kubernetes job template for infra class {infra!r}: {path}")
-        return json.loads(path.read_text())
-    raise ValueError(f"unknown work pool kind {kind!r}; one of {', '.join(KINDS)}")
+        base = json.loads(path.read_text())
+    else:
+        raise ValueError(f"unknown work pool kind {kind!r}; one of {', '.join(KINDS)}")
+    env = base["variables"]["properties"]["env"]
+    env["default"] = {
+        **env.get("default", {}),
+        "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": str(heartbeat_seconds()),
+    }
+    return base
 
 
 async def ensure_pools(kind: str, infras: Sequence[str], prefix: str = "") -> list[str]:

@@ -2,18 +2,21 @@
 
 ``up`` starts, each only if it is not already running: the offline netkeiba
 replica (the world of ``source.embedded_replica``), an MLflow tracking server,
-a Prefect server, the work pools (deployments/pools.py) and one process worker
-per pool. Everything listens on 127.0.0.1 only, logs to ``var/log/<name>.log``
-and leaves its pid in ``var/run/<name>.pid``; ``down`` stops exactly the
-processes those files name (after checking that the pid still runs the command
+a Prefect server, the work pools (deployments/pools.py), the automation that
+marks runs of dead workers Crashed (deployments/crash_detection.py) and one
+process worker per pool. Everything listens on 127.0.0.1 only, logs to
+``var/log/<name>.log`` and leaves its pid in ``var/run/<name>.pid``; ``down`` stops
+exactly the processes those files name (after checking that the pid still runs the command
 that was started), and the Prefect server ``make demo`` may have left running.
 
 Settings (environment): ``PREFECT_API_DATABASE_CONNECTION_URL`` moves the
 Prefect server from SQLite (``var/prefect/prefect.db``) to e.g. PostgreSQL
 (``postgresql+asyncpg://user:pass@host:5432/prefect``); ``KEIBA_PREFECT_PORT``
-(4200), ``KEIBA_MLFLOW_PORT`` (5000). The MLflow server serves the store that
-runs write to (``kedro_project/conf/<env>/mlflow.yml``, or
-``$MLFLOW_TRACKING_URI``), so it shows the workers' runs.
+(4200), ``KEIBA_MLFLOW_PORT`` (5000); ``PREFECT_SERVER_API_AUTH_STRING``
+(``user:password``, or ``prefect_server.auth_string`` in conf/local/credentials.yml)
+turns on the Prefect server's basic auth and gives it to the workers. The MLflow
+server serves the store that runs write to (``kedro_project/conf/<env>/mlflow.yml``,
+or ``$MLFLOW_TRACKING_URI``), so it shows the workers' runs.
 """
 
 from __future__ import annotations
@@ -118,9 +121,7 @@ class Service:
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"{self.name} not ready after {STARTUP_TIMEOUT_S}s")
                 time.sleep(0.5)
-        log_file = self.log_file
-        shown = log_file.relative_to(REPO) if log_file.is_relative_to(REPO) else log_file
-        return f"{self.name}: started (pid {process.pid}, log {shown})"
+        return f"{self.name}: started (pid {process.pid}, log {_shown(self.log_file)})"
 
     def stop(self) -> str | None:
         pid = self.pid()
@@ -149,6 +150,11 @@ class Service:
         else:
             state = "stopped"
         return f"  {self.name:<16} {state:<34} {self.url or ''}"
+
+
+def _shown(path: Path) -> Path:
+    """``path`` relative to the checkout when it is inside it (shorter to read)."""
+    return path.relative_to(REPO) if path.is_relative_to(REPO) else path
 
 
 def _alive(pid: int) -> bool:
@@ -192,6 +198,25 @@ def replica_world() -> tuple[int, dict]:
     return urlsplit(source["db_base_url"]).port or 80, dict(source.get("embedded_replica") or {})
 
 
+def prefect_auth_string(conf: Path | None = None) -> str | None:
+    """Basic auth of the stack's Prefect server, ``user:password``, or None (no auth):
+    ``$PREFECT_SERVER_API_AUTH_STRING``, else ``prefect_server.auth_string`` in the
+    git-ignored ``conf/local/credentials.yml``. It reaches the processes through
+    their environment only, never a command line, pid file or log."""
+    if value := os.environ.get("PREFECT_SERVER_API_AUTH_STRING"):
+        return value
+    credentials = (conf or KEDRO_PROJECT / "conf") / "local" / "credentials.yml"
+    if not credentials.is_file():
+        return None
+    import yaml
+
+    section = (yaml.safe_load(credentials.read_text()) or {}).get("prefect_server") or {}
+    value = section.get("auth_string")
+    if value is not None and (not isinstance(value, str) or ":" not in value):
+        raise ValueError(f"{credentials}: prefect_server.auth_string must be 'user:password'")
+    return value
+
+
 def mlflow_command(port: int) -> list[str]:
     """The MLflow server on the store flow runs write to: the project's ``mlflow.yml``
     (``$MLFLOW_TRACKING_URI`` included), so the UI shows the workers' runs."""
@@ -214,7 +239,11 @@ def services() -> list[Service]:
                       ("n_days", "--days"), ("races_per_day", "--races-per-day")):  # fmt: skip
         if key in world:
             replica_args.append(f"{flag}={world[key]}")
+    auth = prefect_auth_string()
+    server_auth = {"PREFECT_SERVER_API_AUTH_STRING": auth} if auth else {}
+    client_auth = {"PREFECT_API_AUTH_STRING": auth} if auth else {}
     worker_env = {
+        **client_auth,
         "PREFECT_API_URL": api_url,
         "PREFECT_HOME": str(PREFECT_HOME),
         "PREFECT_LOCAL_STORAGE_PATH": str(PREFECT_HOME / "storage"),
@@ -248,6 +277,7 @@ def services() -> list[Service]:
                 "--analytics-off",
             ],
             env={
+                **server_auth,
                 "PREFECT_HOME": str(PREFECT_HOME),
                 "PREFECT_SERVER_DATABASE_CONNECTION_URL": database,
                 "PREFECT_LOCAL_STORAGE_PATH": str(PREFECT_HOME / "storage"),
@@ -292,16 +322,22 @@ def up() -> int:
         if service.name.startswith("worker-"):
             continue
         print(service.start(), flush=True)
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
 
-    with temporary_settings(updates={PREFECT_API_URL: prefect_api_url()}):
+    from deployments.crash_detection import ensure_crash_detection
+
+    settings = {PREFECT_API_URL: prefect_api_url()}
+    if auth := prefect_auth_string():
+        settings[PREFECT_API_AUTH_STRING] = auth
+    with temporary_settings(updates=settings):
         for line in asyncio.run(ensure_pools("process", infra_classes())):
             print(line, flush=True)
+        print(ensure_crash_detection(), flush=True)  # dead runs become Crashed, retryable
     for service in stack:
         if service.name.startswith("worker-"):
             print(service.start(), flush=True)
     print(f"\nPrefect UI  {prefect_api_url().removesuffix('/api')}   deploy: make deploy")
-    print(f"logs        {LOG_DIR.relative_to(REPO)}/   status: make status   stop: make down")
+    print(f"logs        {_shown(LOG_DIR)}/   status: make status   stop: make down")
     return 0
 
 

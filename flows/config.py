@@ -13,7 +13,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 CONFIG_KEY = "prefect"
 CONFIG_PATTERNS = ["prefect*", "prefect*/**", "**/prefect*"]
@@ -103,6 +110,32 @@ class ExecutionSettings(BaseModel):
     )
 
 
+class CrashDetection(BaseModel):
+    """How the Prefect server tells a dead deployment run from a slow one.
+
+    A flow run whose process dies with its machine (SIGKILL, OOM kill, power loss)
+    cannot report its own end: it stays Running forever and holds its deployment's
+    concurrency slot. Runs started by a worker send a heartbeat every
+    ``heartbeat_seconds`` (Prefect's minimum is 30); the server's automation
+    (deployments/crash_detection.py) marks a Running run Crashed when none arrived for
+    ``crashed_after_seconds``, which makes it retryable (UI Retry, ``prefect flow-run
+    retry``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    heartbeat_seconds: int = Field(default=30, ge=30)
+    crashed_after_seconds: int = Field(default=90, gt=0)
+
+    @model_validator(mode="after")
+    def _misses_a_few_beats(self) -> CrashDetection:
+        if self.crashed_after_seconds <= self.heartbeat_seconds:
+            raise ValueError(
+                "crashed_after_seconds must be longer than heartbeat_seconds "
+                f"({self.crashed_after_seconds} <= {self.heartbeat_seconds}): a live run "
+                "would be marked Crashed between two heartbeats"
+            )
+        return self
+
+
 class OrchestrationConfig(BaseModel):
     """The whole ``prefect.yml``."""
 
@@ -125,6 +158,7 @@ class OrchestrationConfig(BaseModel):
         "logging configuration, as in `kedro run`",
     )
     cache_records_dir: str | None = None
+    crash_detection: CrashDetection = CrashDetection()
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any] | None) -> OrchestrationConfig:

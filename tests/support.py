@@ -61,3 +61,27 @@ def embedded_replica(world: WorldConfig) -> dict[str, object]:
     return {"seed": world.seed, "start_date": world.start_date.isoformat(),
             "n_days": world.n_days, "races_per_day": world.races_per_day,
             "upcoming_days": world.upcoming_days}  # fmt: skip
+
+
+def listening_addresses(port: int) -> set[str]:
+    """The addresses something on this machine is listening on at TCP ``port``, as the
+    kernel reports them (/proc/net/tcp, tcp6): what a server really bound, whatever
+    its configuration says. ``0.0.0.0`` / ``::`` mean every interface."""
+    import ipaddress
+
+    found = set()
+    for table, width in (("/proc/net/tcp", 4), ("/proc/net/tcp6", 16)):
+        try:
+            rows = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            local, state = row.split()[1], row.split()[3]
+            address, port_hex = local.split(":")
+            if state != "0A" or int(port_hex, 16) != port:  # 0A = LISTEN
+                continue
+            raw = bytes.fromhex(address)
+            # the kernel prints each 32-bit word in host (little-endian) order
+            packed = b"".join(raw[i : i + 4][::-1] for i in range(0, width, 4))
+            found.add(str(ipaddress.ip_address(packed)))
+    return found

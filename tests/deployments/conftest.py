@@ -44,30 +44,23 @@ def stack(prefect_api: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         "PREFECT_WORKER_QUERY_SECONDS": "2",
     }
     env.pop("FORECAST_KEIBA_HOME", None)  # set on the deployer, it would be baked in at deploy
-    worker_env = {**env, "FORECAST_KEIBA_HOME": str(REPO)}  # what `make up` gives its workers
     world = World(WorldConfig(seed=11, n_days=4, races_per_day=6, upcoming_days=1))
-    workers: list[subprocess.Popen] = []
     with ReplicaServer(world) as replica:
         stack = Stack(prefect_api, env, world, replica, tmp)
-        pools = subprocess.run(
-            [sys.executable, "-m", "deployments.pools"], cwd=REPO, env=env,
-            capture_output=True, text=True, check=False,
-        )  # fmt: skip
-        assert pools.returncode == 0, pools.stderr[-3000:]
+        for module in ("deployments.pools", "deployments.crash_detection"):  # as make up does
+            made = subprocess.run(
+                [sys.executable, "-m", module], cwd=REPO, env=env,
+                capture_output=True, text=True, check=False,
+            )  # fmt: skip
+            assert made.returncode == 0, made.stderr[-3000:]
         try:
             for pool in ("cpu", "gpu"):
-                log = (tmp / f"worker-{pool}.log").open("w")
-                workers.append(subprocess.Popen(
-                    [sys.executable, "-m", "prefect", "worker", "start", "--pool", pool,
-                     "--type", "process", "--name", f"e2e-{pool}"],
-                    cwd=tmp, env=worker_env, stdout=log, stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                ))  # fmt: skip
+                stack.start_worker(pool)
             deployed = stack.prefect("--no-prompt", "deploy", "--all", timeout=600)
             assert deployed.returncode == 0, deployed.stdout[-3000:] + deployed.stderr[-3000:]
             yield stack
         finally:
-            for worker in workers:
+            for worker in stack.workers.values():
                 _stop(worker)
 
 

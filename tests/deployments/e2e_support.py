@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -30,6 +30,20 @@ class Stack:
     world: World
     replica: ReplicaServer
     tmp: Path
+    workers: dict[str, subprocess.Popen] = field(default_factory=dict)  # by pool
+
+    def start_worker(self, pool: str) -> subprocess.Popen:
+        """``prefect worker start`` on ``pool`` with the environment ``make up`` gives its
+        workers (it replaces the pool's worker of this stack, which must have ended)."""
+        number = sum(1 for path in self.tmp.glob(f"worker-{pool}*.log"))
+        log = (self.tmp / f"worker-{pool}{'' if not number else f'-{number}'}.log").open("w")
+        self.workers[pool] = subprocess.Popen(
+            [sys.executable, "-m", "prefect", "worker", "start", "--pool", pool,
+             "--type", "process", "--name", f"e2e-{pool}-{number}"],
+            cwd=self.tmp, env={**self.env, "FORECAST_KEIBA_HOME": str(REPO)},
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        return self.workers[pool]
 
     def prefect(self, *args: str, timeout: float = WATCH_TIMEOUT_S) -> subprocess.CompletedProcess:
         """The ``prefect`` CLI, as a user runs it from the repository."""

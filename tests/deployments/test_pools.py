@@ -12,7 +12,13 @@ import pytest
 import yaml
 from prefect.utilities.templating import apply_values
 
-from deployments.pools import K8S_TEMPLATES, ORCHESTRATION_CONFIG, ensure_pools, infra_classes
+from deployments.pools import (
+    K8S_TEMPLATES,
+    ORCHESTRATION_CONFIG,
+    ensure_pools,
+    infra_classes,
+    template,
+)
 from flows.local_server import api
 
 INFRA = yaml.safe_load(ORCHESTRATION_CONFIG.read_text())["infra"]
@@ -41,9 +47,11 @@ def test_server_accepts_the_kubernetes_templates_and_keeps_them(prefect_api: str
     for infra in infra_classes():
         pool = api(prefect_api, f"work_pools/k8s-{infra}")
         assert pool["type"] == "kubernetes"
-        assert pool["base_job_template"] == json.loads(
-            (K8S_TEMPLATES / f"{infra}.json").read_text()
-        )
+        assert pool["base_job_template"] == template("kubernetes", infra)
+        env = pool["base_job_template"]["variables"]["properties"]["env"]["default"]
+        stored = json.loads((K8S_TEMPLATES / f"{infra}.json").read_text())
+        assert env == {**stored["variables"]["properties"]["env"]["default"],
+                       "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30"}  # fmt: skip
     again = asyncio.run(ensure_pools("kubernetes", infra_classes(), prefix="k8s-"))
     assert again == ["updated work pool 'k8s-cpu' (kubernetes)",
                      "updated work pool 'k8s-gpu' (kubernetes)"]  # fmt: skip
@@ -95,3 +103,13 @@ def test_jobs_match_the_infra_class_and_the_image(infra: str) -> None:
     assert mount["mountPath"] == "/opt/forecast-keiba/kedro_project/data"
     volume = next(v for v in pod["volumes"] if v["name"] == mount["name"])
     assert volume["persistentVolumeClaim"]["claimName"] == "forecast-keiba-data"
+
+
+@pytest.mark.parametrize("kind", ["process", "kubernetes"])
+def test_every_flow_run_of_a_pool_sends_heartbeats(kind: str) -> None:
+    """Without heartbeats a run whose machine died would stay Running for ever
+    (deployments/crash_detection.py); the period is prefect.yml's crash_detection."""
+    period = yaml.safe_load(ORCHESTRATION_CONFIG.read_text())["crash_detection"]
+    for infra in infra_classes():
+        env = template(kind, infra)["variables"]["properties"]["env"]["default"]
+        assert env["PREFECT_FLOWS_HEARTBEAT_FREQUENCY"] == str(period["heartbeat_seconds"])

@@ -99,3 +99,27 @@ def test_the_stack_is_replica_mlflow_prefect_and_a_worker_per_pool() -> None:
     store = mlflow[mlflow.index("--backend-store-uri") + 1]
     assert store.endswith("kedro_project/data/mlflow/mlflow.db")
     assert mlflow[mlflow.index("--host") + 1] == "127.0.0.1"
+
+
+def test_prefect_basic_auth_comes_from_env_or_conf_local_and_only_into_environments(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    conf = tmp_path / "conf"
+    (conf / "local").mkdir(parents=True)
+    monkeypatch.delenv("PREFECT_SERVER_API_AUTH_STRING", raising=False)
+    assert stack.prefect_auth_string(conf) is None  # no credentials: no auth
+    credentials = conf / "local" / "credentials.yml"
+    credentials.write_text("prefect_server:\n  auth_string: admin:from-conf-local\n")
+    assert stack.prefect_auth_string(conf) == "admin:from-conf-local"
+    monkeypatch.setenv("PREFECT_SERVER_API_AUTH_STRING", "admin:from-env")
+    assert stack.prefect_auth_string(conf) == "admin:from-env"  # the environment wins
+    services = {service.name: service for service in stack.services()}
+    assert services["prefect-server"].env["PREFECT_SERVER_API_AUTH_STRING"] == "admin:from-env"
+    for pool in ("cpu", "gpu"):
+        assert services[f"worker-{pool}"].env["PREFECT_API_AUTH_STRING"] == "admin:from-env"
+    for service in services.values():  # command lines end up in pid files and `ps`
+        assert not any("from-env" in part for part in service.command)
+    monkeypatch.delenv("PREFECT_SERVER_API_AUTH_STRING")
+    credentials.write_text("prefect_server:\n  auth_string: no-colon\n")
+    with pytest.raises(ValueError, match=r"prefect_server\.auth_string must be 'user:password'"):
+        stack.prefect_auth_string(conf)

@@ -57,6 +57,11 @@ def test_cache_false_switches_caching_off() -> None:
         ),
         ({"infra": {"gpu": {"num_gpus": "many"}}}, "infra.gpu.num_gpus"),
         ({"defaults": {}}, "defaults: Extra inputs"),
+        ({"crash_detection": {"heartbeat_seconds": 10}}, "crash_detection.heartbeat_seconds"),
+        (
+            {"crash_detection": {"heartbeat_seconds": 60, "crashed_after_seconds": 60}},
+            "crashed_after_seconds must be longer than heartbeat_seconds",
+        ),
     ],
 )
 def test_invalid_config_fails_naming_the_key(raw: dict, message: str) -> None:

@@ -61,6 +61,9 @@ def test_compose_has_the_team_stack() -> None:
     assert "--artifacts-destination" in mlflow["command"]
     assert any(volume.endswith(":/mlflow/artifacts") for volume in mlflow["volumes"])
     assert "CREATE DATABASE mlflow" in (INFRA / "postgres-init.sql").read_text()
+    # the one-shot job makes the pools and the automation that marks dead runs Crashed
+    setup = " ".join(SERVICES["pools"]["command"])
+    assert "python -m deployments.pools" in setup and "deployments.crash_detection" in setup
 
 
 def test_workers_poll_the_pools_of_the_infra_classes() -> None:

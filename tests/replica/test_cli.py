@@ -9,6 +9,7 @@ import httpx
 import pandas as pd
 
 from forecast_keiba.replica import cli
+from tests.support import listening_addresses
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -57,6 +58,8 @@ def test_serves_until_stopped_and_prints_urls(capsys) -> None:
             stop.wait(0.05)
         base = next(line.split()[-1] for line in out.splitlines() if line.startswith("serving on"))
         assert base.startswith("http://127.0.0.1:")
+        port = int(base.removeprefix("http://127.0.0.1:").split("/")[0])
+        assert listening_addresses(port) == {"127.0.0.1"}  # no --host: loopback only
         day_list = next(
             w
             for line in out.splitlines()

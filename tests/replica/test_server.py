@@ -8,10 +8,12 @@ import pytest
 from forecast_keiba.replica.faults import FaultConfig
 from forecast_keiba.replica.server import ReplicaServer
 from forecast_keiba.replica.world import World
+from tests.support import listening_addresses
 
 
 def test_serves_on_loopback_with_euc_jp(server: ReplicaServer, small_world: World) -> None:
     assert server.host == "127.0.0.1" and server.port > 0
+    assert listening_addresses(server.port) == {"127.0.0.1"}  # by default, as the kernel says
     assert server.urls.db_base == f"http://127.0.0.1:{server.port}/db"
     rid = small_world.run_race_ids()[0]
     response = httpx.get(server.urls.race_result(rid))
