@@ -93,7 +93,7 @@ SCRIPTS = (
             Figure("train_10y_s", "features + train, largest world (s)", 300, False),
             Figure("peak_rss_gb", "peak RSS (GB)", 4, False),
         ),
-        ("--years", "1", "3"),
+        ("--years", "0.1", "0.3"),
     ),
 )
 
