@@ -9,7 +9,7 @@ exits non-zero, after running the others.
 
 Run: ``uv run python bench/summary.py [--only parse_bench bridge_overhead ...]
 [--quick]`` (``make bench``). ``--quick`` passes each script its own smaller
-settings (fewer repeats, the 1- and 3-year worlds only): a smoke run, not figures.
+settings (fewer repeats, worlds of days or weeks): a smoke run, not figures.
 """
 
 from __future__ import annotations
