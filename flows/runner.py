@@ -150,8 +150,8 @@ class PrefectRunner(AbstractRunner):
         counter = _RowCounter(context.rows)
         hook_manager.register(counter)
         RUNS[run_key] = context
-        # Every task gets this handle; quoted, so that Prefect does not walk its spec
-        # (all nodes' jobs) for futures in every one of the n tasks' parameters.
+        # Every task gets this handle; quoted where the task runner allows, so that
+        # Prefect does not walk its spec (all nodes' jobs) in each of n tasks' parameters.
         run = RunRef(run_key, self._spec(run_id, jobs))
         try:
             if plan.mode == "ray":
@@ -259,7 +259,8 @@ class PrefectRunner(AbstractRunner):
                 futures[planned.name] = submit_ray_task(
                     ray_runner,
                     make_node_task(planned, self.pipeline_name, run.key),
-                    {"run": quote(run), "node_name": planned.name},
+                    # not quoted: prefect-ray rebuilds the quote (a namedtuple) as a tuple
+                    {"run": run, "node_name": planned.name},
                     [futures[u] for u in planned.upstream],
                     planned.placement.resources,
                 )
