@@ -26,6 +26,7 @@ import logging
 import os
 import sys
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ from typing import Any
 from prefect.cache_policies import CachePolicy
 from prefect.context import TaskRunContext
 
-from flows.fingerprint import MISSING, FingerprintMemo, path_fingerprint
+from flows.fingerprint import MISSING, FingerprintMemo, source_fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -97,28 +98,39 @@ class ValidityRecords:
 @dataclass
 class KedroNodeCachePolicy(CachePolicy):
     """Cache policy of one Kedro node; everything it needs is baked in at plan
-    time as plain strings, so it pickles across processes like prefect-dbt's."""
+    time, mostly as plain strings, so it pickles across processes like prefect-dbt's."""
 
     node_name: str = ""
     static_key: str = ""
-    # (dataset name, absolute location) of persisted inputs and outputs.
-    inputs: tuple[tuple[str, str], ...] = ()
-    outputs: tuple[tuple[str, str], ...] = ()
+    # (dataset name, source) of persisted inputs and outputs: the absolute
+    # location of a file dataset, or a dataset that fingerprints itself.
+    inputs: tuple[tuple[str, str | Any], ...] = ()
+    outputs: tuple[tuple[str, str | Any], ...] = ()
     records_dir: str = ""
     memo_path: str | None = None
 
-    def content_key(self, memo: FingerprintMemo | None = None) -> str:
-        """Static part + current fingerprints of the persisted inputs."""
+    def content_key(
+        self, memo: FingerprintMemo | None = None, assume: Mapping[str, str] | None = None
+    ) -> str:
+        """Static part + current fingerprints of the persisted inputs (or, for
+        a prediction, the fingerprints ``assume`` gives some of them)."""
         memo = memo or FingerprintMemo(Path(self.memo_path) if self.memo_path else None)
-        fingerprints = {name: path_fingerprint(loc, memo) for name, loc in self.inputs}
+        assume = assume or {}
+        fingerprints = {
+            name: assume.get(name) or source_fingerprint(src, memo) for name, src in self.inputs
+        }
         memo.save()
         return stable_hash(self.static_key, fingerprints)
 
     def output_fingerprints(self, memo: FingerprintMemo | None = None) -> dict[str, str]:
         memo = memo or FingerprintMemo(Path(self.memo_path) if self.memo_path else None)
-        result = {name: path_fingerprint(loc, memo) for name, loc in self.outputs}
+        result = {name: source_fingerprint(src, memo) for name, src in self.outputs}
         memo.save()
         return result
+
+    def recorded_outputs(self, key: str) -> dict[str, str] | None:
+        """The output fingerprints the last successful run under ``key`` left."""
+        return ValidityRecords(self.records_dir).read(key)
 
     def is_valid(self, key: str, memo: FingerprintMemo | None = None) -> bool:
         """Would a cached result for ``key`` leave the node's outputs as they should be?"""
@@ -146,10 +158,11 @@ class KedroNodeCachePolicy(CachePolicy):
         log.info("%s: outputs changed or missing since cached; re-running", self.node_name)
         return stable_hash(key, "invalidated", uuid.uuid4().hex)
 
-    def record_success(self) -> None:
+    def record_success(self) -> dict[str, str]:
         """After the node ran: remember its outputs under its content key (not
-        the one-off key of an invalidated run, so that the next run hits)."""
+        the one-off key of an invalidated run, so that the next run hits).
+        Returns the outputs' fingerprints."""
         memo = FingerprintMemo(Path(self.memo_path) if self.memo_path else None)
-        ValidityRecords(self.records_dir).write(
-            self.content_key(memo), self.output_fingerprints(memo)
-        )
+        outputs = self.output_fingerprints(memo)
+        ValidityRecords(self.records_dir).write(self.content_key(memo), outputs)
+        return outputs

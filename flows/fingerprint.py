@@ -1,24 +1,31 @@
 """Fingerprints of Kedro datasets: what a cache key knows about data.
 
-A fingerprint changes exactly when a dataset's content does. Versioned
-datasets are identified by the version they would load; file datasets by a
-hash of their bytes (a folder: of every file in it, by relative path). Hashing
+A fingerprint changes exactly when a dataset's content does. File datasets
+are identified by a hash of their bytes (a folder, such as a versioned
+dataset's with every version in it: of every file, by relative path). Hashing
 gigabytes on every run would make caching pointless, so file hashes are
 memoised on (path, size, mtime): git's trick, and as safe as git's.
 Datasets that do not persist (MemoryDataset) have no fingerprint: their
 producer's cache key stands in for them.
+
+A dataset persisted somewhere without a file (a model registry, a database
+table) can still take part in caching by saying what it holds: a public
+``fingerprint() -> str | None`` method, a string that changes whenever the
+content does (a version, a digest, an ETag), ``None`` when nothing is stored.
+Nothing else marks such a dataset; it must pickle if nodes run on Ray.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import threading
 from pathlib import Path
 from typing import Any
 
-from kedro.io import AbstractVersionedDataset, MemoryDataset
+log = logging.getLogger(__name__)
 
 MISSING = "missing"
 _CHUNK = 1 << 20
@@ -78,28 +85,22 @@ def dataset_locations(catalog: Any) -> dict[str, str]:
     return locations
 
 
-def is_persisted(dataset: Any) -> bool:
-    return not isinstance(dataset, MemoryDataset) and dataset is not None
+def describes_itself(dataset: Any) -> bool:
+    """Does the dataset fingerprint itself (see the module docstring)?"""
+    return callable(getattr(dataset, "fingerprint", None))
 
 
-def fingerprint(dataset: Any, location: str | None, memo: FingerprintMemo) -> str | None:
-    """The dataset's content identity; ``None`` for in-memory datasets."""
-    if not is_persisted(dataset):
-        return None
-    if isinstance(dataset, AbstractVersionedDataset):
-        try:
-            version = dataset.resolve_load_version()  # None when not versioned
-        except Exception:  # versioned, but no version saved yet
-            return MISSING
-        if version is not None:
-            return f"version:{version}"
-    if location is None:
-        # No file to look at (a database table, an API): only existence is knowable.
-        try:
-            return "exists" if dataset.exists() else MISSING
-        except Exception:
-            return MISSING
-    return path_fingerprint(location, memo)
+def source_fingerprint(source: str | Any, memo: FingerprintMemo) -> str:
+    """The fingerprint of a location (a path or URL) or of a dataset that
+    describes itself; ``MISSING`` when nothing is there to look at."""
+    if isinstance(source, str):
+        return path_fingerprint(source, memo)
+    try:
+        value = source.fingerprint()
+    except Exception as exc:  # an unreachable store: no proof of content, no cache hit
+        log.warning("cannot fingerprint %s: %s", source, exc)
+        return MISSING
+    return MISSING if value is None else f"self:{value}"
 
 
 def path_fingerprint(location: str, memo: FingerprintMemo) -> str:

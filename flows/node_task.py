@@ -128,8 +128,7 @@ def _execute_node(run: RunRef, node_name: str) -> dict[str, Any]:
         duration = time.perf_counter() - started
     outputs: dict[str, str | None] = {}
     if job.cache_policy is not None:
-        job.cache_policy.record_success()
-        outputs = dict(job.cache_policy.output_fingerprints())
+        outputs = dict(job.cache_policy.record_success())
     with context.lock:
         context.durations[node_name] = duration
         rows = {name: context.rows[name] for name in node.outputs if name in context.rows}

@@ -23,7 +23,7 @@ from kedro.pipeline import Node, Pipeline
 from flows.cache import KedroNodeCachePolicy, code_fingerprint, stable_hash
 from flows.config import OrchestrationConfig, ResolvedSettings
 from flows.execution import ExecutionTarget, Placement, limits_of, place, resource_problem
-from flows.fingerprint import FingerprintMemo, dataset_locations
+from flows.fingerprint import FingerprintMemo, dataset_locations, describes_itself
 
 CachePrediction = Literal["hit", "miss", "excluded"]
 
@@ -169,6 +169,7 @@ def build_plan(
     memo = FingerprintMemo(state_dir / "fingerprints.json")
     producers = {out: n for n in pipeline.nodes for out in n.outputs}
     static_keys: dict[str, str] = {}
+    rebuilt: dict[str, str] = {}  # predicted fingerprints of the outputs of re-run nodes
     waves: list[tuple[PlannedNode, ...]] = []
 
     for number, group in enumerate(pipeline.grouped_nodes):
@@ -190,8 +191,11 @@ def build_plan(
             )
             inputs = _persisted(node.inputs, catalog, locations)
             outputs = _persisted(node.outputs, catalog, locations)
+            described_outputs = _self_described(node.outputs, catalog, locations)
             policy, prediction, note = None, "excluded", ""
-            unfingerprinted = sorted(set(node.outputs) - {name for name, _ in outputs})
+            unfingerprinted = sorted(
+                set(node.outputs) - {name for name, _ in (*outputs, *described_outputs)}
+            )
             in_memory = [n for n in unfingerprinted if _in_memory(catalog.get(n))]
             if not settings.cache_enabled:
                 note = "cache off in prefect.yml"
@@ -199,19 +203,22 @@ def build_plan(
                 # A cache hit cannot restore data that was never persisted.
                 note = f"writes in-memory dataset(s) {', '.join(in_memory)}"
             elif unfingerprinted:
-                # Persisted, but not to a file (a registry, a table): a hit could not
-                # prove the output still exists unchanged.
-                note = f"writes {', '.join(unfingerprinted)}, which has no file to fingerprint"
+                # Persisted, but neither to a file nor able to say what it holds: a
+                # hit could not prove the output still exists unchanged.
+                note = (
+                    f"writes {', '.join(unfingerprinted)}, which has no file to fingerprint "
+                    "and no fingerprint() method"
+                )
             else:
                 policy = KedroNodeCachePolicy(
                     node_name=node.name,
                     static_key=static_keys[node.name],
-                    inputs=inputs,
-                    outputs=outputs,
+                    inputs=inputs + _self_described(node.inputs, catalog, locations),
+                    outputs=outputs + described_outputs,
                     records_dir=str(state_dir / "validity"),
                     memo_path=str(state_dir / "fingerprints.json"),
                 )
-                key = policy.content_key(memo)
+                key = policy.content_key(memo, assume=rebuilt)
                 hit = (
                     node.name not in refresh_names
                     and result_exists is not None
@@ -219,6 +226,10 @@ def build_plan(
                     and policy.is_valid(key, memo)
                 )
                 prediction = "hit" if hit else "miss"
+                if not hit:
+                    # It re-runs; deterministic, it writes what it wrote last time
+                    # under this key (if it ran), whatever its outputs hold now.
+                    rebuilt.update(policy.recorded_outputs(key) or {})
             planned_wave.append(
                 PlannedNode(
                     node=node,
@@ -284,6 +295,17 @@ def _persisted(
         (name, locations[name])
         for name in sorted(names)
         if name in locations and not isinstance(catalog.get(name), MemoryDataset)
+    )
+
+
+def _self_described(
+    names: Iterable[str], catalog: Any, locations: dict[str, str]
+) -> tuple[tuple[str, Any], ...]:
+    """(name, dataset) of the datasets without a file that fingerprint themselves."""
+    return tuple(
+        (name, catalog.get(name))
+        for name in sorted(names)
+        if name not in locations and describes_itself(catalog.get(name))
     )
 
 

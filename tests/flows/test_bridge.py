@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -142,6 +144,38 @@ def test_deleted_output_is_rebuilt_not_served_from_cache(prefect_api: str, toy: 
     assert (toy / "data" / "summary.json").exists()
     cached = states(prefect_api, run(toy, pipeline="main"), {"feat.total": "Cached"})
     assert cached["feat.total"] == "Cached"
+
+
+def test_datasets_without_files_are_cached_when_they_fingerprint_themselves(
+    prefect_api: str, toy: Path
+) -> None:
+    """``published`` is a row of a SQLite table with a ``fingerprint()``: its
+    producer and consumer cache like file nodes, and a change made behind the
+    bridge's back re-runs the producer. ``opaque_record`` has no fingerprint:
+    its producer is excluded from caching."""
+    first = run(toy, pipeline="records")
+    assert first.is_completed(), first.message
+    plan = plan_pipeline("records", project_path=str(toy))
+    assert plan.predictions == {"make_raw": "hit", "publish": "hit", "announce": "hit",
+                                "publish_opaque": "excluded"}  # fmt: skip
+    assert "opaque_record" in plan["publish_opaque"].note
+    assert "fingerprint()" in plan["publish_opaque"].note
+    expected = {"make_raw": "Cached", "publish": "Cached", "announce": "Cached",
+                "publish_opaque": "Completed"}  # fmt: skip
+    assert states(prefect_api, run(toy, pipeline="records"), expected) == expected
+
+    records = toy / "data" / "records.db"
+    with contextlib.closing(sqlite3.connect(records)) as db, db:
+        db.execute("UPDATE records SET body = '{}' WHERE key = 'published'")  # someone else
+    # publish re-runs and writes the record it wrote before: announce, which
+    # reads it, is then served from cache, as the plan predicts.
+    plan = plan_pipeline("records", project_path=str(toy))
+    assert (plan.predictions["publish"], plan.predictions["announce"]) == ("miss", "hit")
+    rebuilt = {"make_raw": "Cached", "publish": "Completed", "announce": "Cached"}
+    assert states(prefect_api, run(toy, pipeline="records"), rebuilt).items() >= rebuilt.items()
+    with contextlib.closing(sqlite3.connect(records)) as db:
+        (body,) = db.execute("SELECT body FROM records WHERE key = 'published'").fetchone()
+    assert json.loads(body) == {"rows": 20, "sum": 190}  # params n: 20, rows 0..19
 
 
 def test_refresh_ignores_the_cache_of_selected_nodes(prefect_api: str, toy: Path) -> None:

@@ -79,6 +79,26 @@ def test_load_serves_the_champion_not_the_latest(features: pd.DataFrame, store) 
     assert not np.allclose(served.predict(features), worse.model.predict(features))
 
 
+def test_fingerprint_changes_with_what_the_registry_holds(
+    features: pd.DataFrame, store
+) -> None:
+    """What the Prefect bridge's cache keys on: unchanged by a rerun that
+    registers nothing, changed by a new version and by the alias moving."""
+    registry = RegisteredModelDataset("keiba-test")
+    assert registry.fingerprint() is None  # nothing registered yet
+    first = candidate(features, 2.0)
+    registry.save(first)
+    after_first = registry.fingerprint()
+    assert after_first is not None and after_first.startswith("keiba-test/1:")
+    registry.save(first)  # the same model again: nothing registered
+    assert registry.fingerprint() == after_first
+    registry.save(candidate(features, 2.5, C=0.1))  # a new version; the alias stays
+    after_second = registry.fingerprint()
+    assert after_second not in (None, after_first) and after_second.endswith("@champion=1")
+    store.set_registered_model_alias("keiba-test", "champion", "2")  # moved by hand
+    assert registry.fingerprint() == after_second.replace("@champion=1", "@champion=2")
+
+
 def test_load_outside_a_run_uses_the_configured_store(features: pd.DataFrame, store, monkeypatch):
     RegisteredModelDataset("keiba-test").save(candidate(features, 1.0))
     uri = os.environ["MLFLOW_TRACKING_URI"]

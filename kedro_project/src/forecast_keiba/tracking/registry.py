@@ -140,6 +140,22 @@ class RegisteredModelDataset(AbstractDataset[Candidate, Any]):
             else f"stays on version {current} ({current_score})",
         )  # fmt: skip
 
+    def fingerprint(self) -> str | None:
+        """What the registry holds for this model, for orchestrators' caches (the
+        Prefect bridge): the newest version with its model digest, and the version
+        holding the alias. It changes when a version is registered or the alias
+        moves; None before the first version."""
+        client = MlflowClient(self._uri, registry_uri=self._uri)
+        latest = self._latest(client)
+        if latest is None:
+            return None
+        try:
+            holder = client.get_model_version_by_alias(self.model_name, self.alias).version
+        except MlflowException:
+            holder = None
+        digest = latest.tags.get(DIGEST_TAG, "")
+        return f"{self.model_name}/{latest.version}:{digest}@{self.alias}={holder}"
+
     def _latest(self, client: MlflowClient) -> Any:
         """The newest registered version of the model, None before the first."""
         try:

@@ -38,6 +38,14 @@ def report(frame: pd.DataFrame, title: str) -> dict:
     return {"title": title, "groups": frame.groupby("group")["x"].sum().to_dict()}
 
 
+def publish(raw: pd.DataFrame) -> dict:
+    return {"rows": len(raw), "sum": int(raw["x"].sum())}
+
+
+def announce(published: dict) -> dict:
+    return {"announced": f"{published['rows']} rows, sum {published['sum']}"}
+
+
 def flaky(frame: pd.DataFrame) -> dict:
     """Fails while the counter file $TOY_FLAKY holds a number below 2."""
     counter = os.environ.get("TOY_FLAKY")

@@ -1,6 +1,19 @@
 from kedro.pipeline import Pipeline, node, pipeline
 
-from toy.nodes import clean, double, fit_a, fit_b, flaky, make_raw, prepare, report, score, total
+from toy.nodes import (
+    announce,
+    clean,
+    double,
+    fit_a,
+    fit_b,
+    flaky,
+    make_raw,
+    prepare,
+    publish,
+    report,
+    score,
+    total,
+)
 
 
 def register_pipelines() -> dict[str, Pipeline]:
@@ -35,10 +48,20 @@ def register_pipelines() -> dict[str, Pipeline]:
                  tags="cpu"),
         ]
     )  # fmt: skip
+    # Datasets without a file: a record that fingerprints itself, one that cannot.
+    records = pipeline(
+        [
+            node(make_raw, "params:n", "raw", name="make_raw"),
+            node(publish, "raw", "published", name="publish"),
+            node(announce, "published", "announcement", name="announce"),
+            node(publish, "raw", "opaque_record", name="publish_opaque"),
+        ]
+    )
     main = prep + features + reporting
     return {
         "__default__": main,
         "main": main,
         "flaky": prep + flaky_pipeline,
         "infra": prep.only_nodes("make_raw") + infra,
+        "records": records,
     }
