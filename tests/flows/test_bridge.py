@@ -227,8 +227,12 @@ def test_retrying_a_failed_flow_run_resumes_at_the_failed_node(
     resumed = states(
         prefect_api, failed, {"make_raw": "Cached", "clean": "Completed", "report": "Completed"}
     )
-    assert resumed["make_raw"] == "Cached"
-    assert resumed["clean"] == resumed["report"] == resumed["feat.total"] == "Completed"
+    # Seen failing once under heavy load: if it fails again, the message tells the story.
+    query = {"flow_runs": {"id": {"any_": [flow_run_id]}}, "limit": 200}
+    every_run = api(prefect_api, "task_runs/filter", query)
+    story = sorted((r["created"], r["name"], r["state"]["name"], r["cache_key"]) for r in every_run)
+    assert resumed["make_raw"] == "Cached", story
+    assert resumed["clean"] == resumed["report"] == resumed["feat.total"] == "Completed", story
     assert (toy / "data" / "report.json").exists()
 
 
