@@ -79,9 +79,7 @@ def test_load_serves_the_champion_not_the_latest(features: pd.DataFrame, store) 
     assert not np.allclose(served.predict(features), worse.model.predict(features))
 
 
-def test_fingerprint_changes_with_what_the_registry_holds(
-    features: pd.DataFrame, store
-) -> None:
+def test_fingerprint_changes_with_what_the_registry_holds(features: pd.DataFrame, store) -> None:
     """What the Prefect bridge's cache keys on: unchanged by a rerun that
     registers nothing, changed by a new version and by the alias moving."""
     registry = RegisteredModelDataset("keiba-test")
