@@ -7,7 +7,8 @@
     keiba-flow run  --execution ray                # nodes as Ray tasks with their resources
 
 Options mirror ``kedro run``. ``run`` prints the plan first, then the flow
-run's URL in the Prefect UI, and exits non-zero if any node failed.
+run's URL in the Prefect UI, and exits non-zero if any node failed (2, with a
+one-line message and nothing run, when the request itself is wrong).
 """
 
 from __future__ import annotations
@@ -113,7 +114,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = build_parser().parse_args(argv)
     arguments = _arguments(args)
-    plan = plan_pipeline(**arguments)
+    try:
+        plan = plan_pipeline(**arguments)
+    except (FileNotFoundError, ValueError) as exc:
+        # What the user asked for is wrong (no project here, an unknown pipeline or
+        # node, an invalid prefect.yml): say so in one line; nothing has run.
+        print(f"keiba-flow: error: {exc}", file=sys.stderr)
+        return 2
     if args.command == "plan":
         print(plan.to_json() if args.json else plan.to_text())
         return 0

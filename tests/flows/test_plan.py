@@ -97,3 +97,15 @@ def test_plan_cli_prints_waves_and_predictions(
     assert "- feat.total  [cache: miss] retries=0" in out
     assert flow_cli(["plan", "-p", "main", "--project-path", str(toy), "--json"]) == 0
     assert '"node": "make_raw"' in capsys.readouterr().out
+
+
+def test_plan_cli_names_what_is_wrong_in_one_line(
+    prefect_api: str, toy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert flow_cli(["plan", "--pipeline", "nope", "--project-path", str(toy)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("keiba-flow: error: no pipeline named 'nope'") and "main" in err
+    assert flow_cli(["run", "--pipeline", "main", "--project-path", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path} is not a Kedro project" in err and "Traceback" not in err
+    assert not (toy / "data").exists()  # nothing ran
