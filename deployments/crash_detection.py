@@ -20,11 +20,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 from datetime import timedelta
-from pathlib import Path
 
-import yaml
-
-from deployments.pools import ORCHESTRATION_CONFIG
+from deployments.pools import crash_detection
 
 AUTOMATION_NAME = "kedro: crash zombie flow runs"
 # Any of these after a heartbeat means the run is alive or over.
@@ -35,13 +32,6 @@ FINAL_OR_ALIVE = (
     "prefect.flow-run.Cancelled",
     "prefect.flow-run.Crashed",
 )
-
-
-def crashed_after_seconds(config: Path = ORCHESTRATION_CONFIG) -> int:
-    from flows.config import OrchestrationConfig
-
-    raw = yaml.safe_load(config.read_text()) or {}
-    return OrchestrationConfig.from_mapping(raw).crash_detection.crashed_after_seconds
 
 
 def automation(crashed_after: int):
@@ -80,7 +70,7 @@ def ensure_crash_detection(crashed_after: int | None = None) -> str:
     """Create the automation, or update it in place when it exists (by name)."""
     from prefect.automations import Automation
 
-    wanted = automation(crashed_after or crashed_after_seconds())
+    wanted = automation(crashed_after or crash_detection().crashed_after_seconds)
     try:
         existing = Automation.read(name=AUTOMATION_NAME)
     except ValueError:  # Prefect's "not found"

@@ -28,9 +28,12 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
+
+if TYPE_CHECKING:
+    from flows.config import CrashDetection
 
 REPO = Path(__file__).resolve().parents[1]
 ORCHESTRATION_CONFIG = REPO / "kedro_project" / "conf" / "base" / "prefect.yml"
@@ -43,12 +46,13 @@ def infra_classes(config: Path = ORCHESTRATION_CONFIG) -> list[str]:
     return list((yaml.safe_load(config.read_text()) or {}).get("infra", {}))
 
 
-def heartbeat_seconds(config: Path = ORCHESTRATION_CONFIG) -> int:
-    """How often flow runs on the pools send a heartbeat (prefect.yml ``crash_detection``)."""
+def crash_detection(config: Path = ORCHESTRATION_CONFIG) -> CrashDetection:
+    """prefect.yml's ``crash_detection``: the heartbeat the pools' flow runs send and
+    the silence after which deployments/crash_detection.py marks a run Crashed."""
     from flows.config import OrchestrationConfig
 
     raw = yaml.safe_load(config.read_text()) or {}
-    return OrchestrationConfig.from_mapping(raw).crash_detection.heartbeat_seconds
+    return OrchestrationConfig.from_mapping(raw).crash_detection
 
 
 def template(kind: str, infra: str) -> dict[str, Any]:
@@ -69,7 +73,7 @@ def template(kind: str, infra: str) -> dict[str, Any]:
     env = base["variables"]["properties"]["env"]
     env["default"] = {
         **env.get("default", {}),
-        "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": str(heartbeat_seconds()),
+        "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": str(crash_detection().heartbeat_seconds),
     }
     return base
 
