@@ -191,11 +191,11 @@ def build_plan(
             )
             inputs = _persisted(node.inputs, catalog, locations)
             outputs = _persisted(node.outputs, catalog, locations)
-            described_outputs = _self_described(node.outputs, catalog, locations)
+            # What the cache policy looks at: files, then datasets that fingerprint themselves.
+            input_sources = inputs + _self_described(node.inputs, catalog, locations)
+            output_sources = outputs + _self_described(node.outputs, catalog, locations)
             policy, prediction, note = None, "excluded", ""
-            unfingerprinted = sorted(
-                set(node.outputs) - {name for name, _ in (*outputs, *described_outputs)}
-            )
+            unfingerprinted = sorted(set(node.outputs) - {name for name, _ in output_sources})
             in_memory = [n for n in unfingerprinted if _in_memory(catalog.get(n))]
             if not settings.cache_enabled:
                 note = "cache off in prefect.yml"
@@ -213,8 +213,8 @@ def build_plan(
                 policy = KedroNodeCachePolicy(
                     node_name=node.name,
                     static_key=static_keys[node.name],
-                    inputs=inputs + _self_described(node.inputs, catalog, locations),
-                    outputs=outputs + described_outputs,
+                    inputs=input_sources,
+                    outputs=output_sources,
                     records_dir=str(state_dir / "validity"),
                     memo_path=str(state_dir / "fingerprints.json"),
                 )
@@ -302,11 +302,8 @@ def _self_described(
     names: Iterable[str], catalog: Any, locations: dict[str, str]
 ) -> tuple[tuple[str, Any], ...]:
     """(name, dataset) of the datasets without a file that fingerprint themselves."""
-    return tuple(
-        (name, catalog.get(name))
-        for name in sorted(names)
-        if name not in locations and describes_itself(catalog.get(name))
-    )
+    datasets = {name: catalog.get(name) for name in sorted(names) if name not in locations}
+    return tuple((name, ds) for name, ds in datasets.items() if describes_itself(ds))
 
 
 def _check_memory_boundaries(plan: Plan, catalog: Any) -> None:
