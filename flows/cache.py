@@ -15,6 +15,14 @@ unchanged; so after each successful run the outputs' fingerprints are written
 to a *validity record* named by the key, and a key whose outputs no longer
 match its record is swapped for a one-off key that forces a re-run. The next
 run then hits again (the record now describes the new outputs).
+
+Everything the cache knows lives in one *state folder* per project (validity
+records, the fingerprint memo, and Prefect's own cache records, i.e. the task
+results): every process that runs the project — the flow run, a retry started
+from the UI or the CLI, a worker, a Ray worker — must read and write the same
+records, or a retry re-runs what its first attempt finished. Prefect's ambient
+result storage (``PREFECT_LOCAL_STORAGE_PATH``, by default under the user's
+``PREFECT_HOME``) differs from process to process, so it is never used.
 """
 
 from __future__ import annotations
@@ -33,6 +41,8 @@ from typing import Any
 
 from prefect.cache_policies import CachePolicy
 from prefect.context import TaskRunContext
+from prefect.filesystems import LocalFileSystem
+from prefect.results import ResultStore
 
 from flows.fingerprint import MISSING, FingerprintMemo, source_fingerprint
 
@@ -55,6 +65,29 @@ def code_fingerprint(func: Any) -> str:
     except (OSError, TypeError):
         source = f"{getattr(func, '__module__', '?')}.{getattr(func, '__qualname__', repr(func))}"
     return hashlib.sha256(source.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class StateFolder:
+    """Where one project's cache state lives (see the module docstring)."""
+
+    root: Path
+
+    @property
+    def validity_dir(self) -> Path:
+        return self.root / "validity"
+
+    @property
+    def memo_path(self) -> Path:
+        return self.root / "fingerprints.json"
+
+    @property
+    def results_dir(self) -> Path:
+        return self.root / "results"
+
+    def result_store(self) -> ResultStore:
+        """Prefect's store of the nodes' cache records, as every task run uses it."""
+        return ResultStore(result_storage=LocalFileSystem(basepath=str(self.results_dir)))
 
 
 @dataclass(frozen=True)
@@ -108,6 +141,7 @@ class KedroNodeCachePolicy(CachePolicy):
     outputs: tuple[tuple[str, str | Any], ...] = ()
     records_dir: str = ""
     memo_path: str | None = None
+    results_dir: str = ""  # Prefect's cache records (the task results) of the project
 
     def content_key(
         self, memo: FingerprintMemo | None = None, assume: Mapping[str, str] | None = None

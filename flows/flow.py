@@ -226,7 +226,6 @@ def plan_pipeline(
     """The dry-run plan of a pipeline: what :func:`kedro_flow` would do now
     (outside a flow run: nodes with a work pool are placed as from no pool)."""
     from kedro.framework.project import pipelines
-    from prefect.results import get_result_store
 
     with kedro_session(project_path, env, params, conf_source) as (project, _, _, context, config):
         selected = filtered_pipeline(dict(pipelines), pipeline, **filters)
@@ -237,6 +236,5 @@ def plan_pipeline(
             pipeline_name=pipeline,
             refresh=refresh,
             state_dir=state_dir(project, config),
-            result_exists=get_result_store().exists,
             target=ExecutionTarget.resolve(config, execution),
         )

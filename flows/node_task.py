@@ -21,6 +21,7 @@ import datetime as dt
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from kedro.pipeline import Node
@@ -182,6 +183,10 @@ def make_node_task(planned: PlannedNode, pipeline_name: str, run_key: str) -> Ta
     else:
         options["cache_policy"] = policy
         options["persist_result"] = True
+        # The project's own store, not the process's ambient one: a retry in
+        # another process must find what the first attempt cached (flows/cache.py).
+        # A Path, which Prefect turns into a local-filesystem store in any process.
+        options["result_storage"] = Path(policy.results_dir)
         options["refresh_cache"] = planned.refresh
         if settings.cache_expiration_seconds:
             options["cache_expiration"] = dt.timedelta(seconds=settings.cache_expiration_seconds)

@@ -20,7 +20,7 @@ from typing import Any, Literal
 from kedro.io import MemoryDataset
 from kedro.pipeline import Node, Pipeline
 
-from flows.cache import KedroNodeCachePolicy, code_fingerprint, stable_hash
+from flows.cache import KedroNodeCachePolicy, StateFolder, code_fingerprint, stable_hash
 from flows.config import OrchestrationConfig, ResolvedSettings
 from flows.execution import ExecutionTarget, Placement, limits_of, place, resource_problem
 from flows.fingerprint import FingerprintMemo, dataset_locations, describes_itself
@@ -148,7 +148,6 @@ def build_plan(
     pipeline_name: str = "__default__",
     refresh: bool | Iterable[str] = False,
     state_dir: Path,
-    result_exists: Any = None,
     target: ExecutionTarget | None = None,
 ) -> Plan:
     """Plan ``pipeline`` (already filtered as Kedro filters it).
@@ -158,15 +157,17 @@ def build_plan(
     keys on the content it actually finds.
 
     ``refresh`` forces re-running all (True) or the named nodes, ignoring
-    their cache. ``result_exists(key) -> bool`` tells whether Prefect holds a
-    cached result for a key; without it every cacheable node predicts "miss".
-    ``state_dir`` keeps validity records and the fingerprint memo. ``target`` is
+    their cache. ``state_dir`` keeps validity records, the fingerprint memo and
+    Prefect's cache records (:class:`~flows.cache.StateFolder`): the plan looks
+    where the run's tasks will look, whatever process plans. ``target`` is
     where the run executes (default: local on this machine).
     """
     target = target or ExecutionTarget()
     refresh_names = _refresh_names(pipeline, refresh)
     locations = dataset_locations(catalog)
-    memo = FingerprintMemo(state_dir / "fingerprints.json")
+    state = StateFolder(state_dir)
+    memo = FingerprintMemo(state.memo_path)
+    results = state.result_store()
     producers = {out: n for n in pipeline.nodes for out in n.outputs}
     static_keys: dict[str, str] = {}
     rebuilt: dict[str, str] = {}  # predicted fingerprints of the outputs of re-run nodes
@@ -215,14 +216,14 @@ def build_plan(
                     static_key=static_keys[node.name],
                     inputs=input_sources,
                     outputs=output_sources,
-                    records_dir=str(state_dir / "validity"),
-                    memo_path=str(state_dir / "fingerprints.json"),
+                    records_dir=str(state.validity_dir),
+                    memo_path=str(state.memo_path),
+                    results_dir=str(state.results_dir),
                 )
                 key = policy.content_key(memo, assume=rebuilt)
                 hit = (
                     node.name not in refresh_names
-                    and result_exists is not None
-                    and result_exists(key)
+                    and results.exists(key)
                     and policy.is_valid(key, memo)
                 )
                 prediction = "hit" if hit else "miss"

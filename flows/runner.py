@@ -28,7 +28,6 @@ from kedro.runner import AbstractRunner
 from prefect.client.orchestration import get_client
 from prefect.context import FlowRunContext
 from prefect.futures import PrefectFuture
-from prefect.results import get_result_store
 from prefect.states import State
 from prefect.utilities.annotations import quote
 
@@ -128,7 +127,6 @@ class PrefectRunner(AbstractRunner):
             pipeline_name=self.pipeline_name,
             refresh=self.refresh,
             state_dir=self.state_dir,
-            result_exists=get_result_store().exists,
             target=target,
         )
         self.plan = plan
@@ -155,15 +153,10 @@ class PrefectRunner(AbstractRunner):
         run = RunRef(run_key, self._spec(run_id, jobs))
         try:
             if plan.mode == "ray":
-                futures = self._submit_on_ray(plan, target, run)
+                self._run_on_ray(plan, target, run)
             else:
                 _upsert_limits(plan.limits)
-                futures = self._submit_here(plan, run)
-            for name, future in futures.items():
-                future.wait()
-                self.states[name] = future.state
-                if future.state.is_completed():
-                    self.results[name] = future.result(raise_on_failure=False)
+                self._collect(self._submit_here(plan, run))
         finally:
             hook_manager.unregister(counter)
             RUNS.pop(run_key, None)
@@ -180,6 +173,14 @@ class PrefectRunner(AbstractRunner):
         not_run = [name for name, state in self.states.items() if state.is_pending()]
         if failed or not_run:
             raise NodesFailed(failed, not_run)
+
+    def _collect(self, futures: dict[str, PrefectFuture]) -> None:
+        """Wait for every node's future; keep its final state and result."""
+        for name, future in futures.items():
+            future.wait()
+            self.states[name] = future.state
+            if future.state.is_completed():
+                self.results[name] = future.result(raise_on_failure=False)
 
     def _spec(self, run_id: str | None, jobs: dict[str, NodeJob]) -> RunSpec:
         return RunSpec(
@@ -237,9 +238,10 @@ class PrefectRunner(AbstractRunner):
                                                        "conf_source")},
         }  # fmt: skip
 
-    def _submit_on_ray(
-        self, plan: Plan, target: ExecutionTarget, run: RunRef
-    ) -> dict[str, PrefectFuture]:
+    def _run_on_ray(self, plan: Plan, target: ExecutionTarget, run: RunRef) -> None:
+        """Every node a Ray task. Results are collected before the Ray runner exits:
+        a runner that connected for this run disconnects then, and Ray objects
+        outlive neither their owner's connection nor a reconnect."""
         from flows.execution import RAY
         from flows.ray_execution import ray_task_runner, submit_ray_task
         from flows.resources import connected_ray_capacity
@@ -264,9 +266,7 @@ class PrefectRunner(AbstractRunner):
                     [futures[u] for u in planned.upstream],
                     planned.placement.resources,
                 )
-            for future in futures.values():  # before the Ray runner shuts a local Ray down
-                future.wait()
-        return futures
+            self._collect(futures)
 
 
 def _upsert_limits(limits: dict[str, int]) -> None:

@@ -96,3 +96,15 @@ def test_a_gpu_request_the_cluster_cannot_meet_fails_before_running(
     with pytest.raises(PlanError, match=r"node 'fit_a' \(infra class 'gpu'\).*num_gpus=2"):
         state.result()
     assert not (toy / "data" / "raw.parquet").exists()  # nothing ran
+
+
+def test_a_failed_ray_run_retried_from_another_process_resumes(
+    local_ray, prefect_api: str, tmp_path: Path
+) -> None:
+    """The retry connects to the same Ray from a process with its own Prefect home:
+    make_raw, finished in the failed attempt, is served from cache."""
+    from tests.bench.loader import load_bench
+
+    attempt = load_bench("resume_stress").resume_once(prefect_api, tmp_path, 77, "ray")
+    assert attempt.resumed, (attempt.flow_state, attempt.nodes)
+    assert attempt.nodes["flaky"] == "Completed"

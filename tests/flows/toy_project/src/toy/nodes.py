@@ -20,8 +20,12 @@ def make_raw(n: int) -> pd.DataFrame:
     return pd.DataFrame({"x": range(n), "group": [i % 3 for i in range(n)]})
 
 
+FAIL_CLEAN = "FAIL_CLEAN"  # a file in the project folder (the working directory of every
+# process that runs a node, Ray workers included) that makes ``clean`` fail
+
+
 def clean(raw: pd.DataFrame) -> pd.DataFrame:
-    if Path(os.environ.get("TOY_FAIL_CLEAN", "/nonexistent")).exists():
+    if Path(FAIL_CLEAN).exists():
         raise RuntimeError("toy: clean failed on purpose")
     return raw[raw["x"] % 5 != 4].reset_index(drop=True)
 
