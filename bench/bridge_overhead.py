@@ -15,7 +15,7 @@ why SQLite makes the figures swing:
    is cached: what is compared is orchestration, not caching. The chain runs
    three ways:
 
-   (a) the bridge: ``flows.kedro_flow(pipeline="__default__", project_path=...)``;
+   (a) the bridge: ``kedro_prefect.kedro_flow(pipeline="__default__", project_path=...)``;
    (b) a hand-written Prefect flow: the same node functions as ``@task``s
        (``NO_CACHE``, ``persist_result=False``, no tags) submitted as the same
        chain on the same (default, thread-pool) task runner; with
@@ -269,7 +269,7 @@ Run = Callable[[], tuple[float, Any]]  # a timed run: (wall seconds, what it ret
 
 
 def run_bridge(project: Path, nodes: int) -> tuple[float, dict[str, str]]:
-    from flows import kedro_flow
+    from kedro_prefect import kedro_flow
 
     started = time.perf_counter()
     state = kedro_flow(pipeline="__default__", project_path=str(project), return_state=True)
@@ -285,8 +285,8 @@ def run_bridge(project: Path, nodes: int) -> tuple[float, dict[str, str]]:
 
 def bridge_tags(project: Path) -> list[str]:
     """The tags the bridge gives the chain's task runs (one set: every node looks alike)."""
-    from flows import plan_pipeline
-    from flows.node_task import node_tags
+    from kedro_prefect import plan_pipeline
+    from kedro_prefect.node_task import node_tags
 
     tag_sets = {
         tuple(node_tags(planned, "__default__"))
@@ -466,7 +466,7 @@ def measure_overhead(
         "prefect_untagged": make_prefect_chain(project, nodes, datasets, []),
     }
     labels = {
-        "bridge": "(a) bridge: flows.kedro_flow",
+        "bridge": "(a) bridge: kedro_prefect.kedro_flow",
         "prefect": f"(b) hand-written Prefect flow, tags {','.join(tags)}",
         "kedro": "(c) kedro run (in-process, SequentialRunner)",
         "prefect_untagged": "(b') the same, untagged (what Prefect's tags cost)",
@@ -547,7 +547,7 @@ class TrainingResult:
 def run_training(
     project: Path, refresh: bool, params: dict[str, Any] | None
 ) -> tuple[float, dict[str, str]]:
-    from flows import kedro_flow
+    from kedro_prefect import kedro_flow
 
     started = time.perf_counter()
     state = kedro_flow(
@@ -782,7 +782,7 @@ def server_database(kind: str) -> Iterator[str | None]:
     if kind == "sqlite":
         yield None
         return
-    from flows.local_server import free_port
+    from kedro_prefect.local_server import free_port
 
     with throwaway_postgres(free_port()) as url:
         yield url
@@ -796,8 +796,8 @@ def main(argv: list[str] | None = None) -> int:
         console = Console(root / "bench.log", args.verbose)
         console.print(f"bridge overhead bench, {dt.datetime.now():%Y-%m-%d %H:%M}, in {root}")
         with console.quiet():
-            import flows  # noqa: F401  (no-telemetry environment before Kedro/Prefect load)
-            from flows.local_server import prefect_server
+            import kedro_prefect  # noqa: F401  (no-telemetry environment before Kedro/Prefect load)
+            from kedro_prefect.local_server import prefect_server
         inputs: TrainingInputs | None = None
         if not args.skip_training:
             inputs = TrainingInputs(copy_kedro_project(root / "kedro_project"), root / "prep.log")

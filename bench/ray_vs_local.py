@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-# Nothing here may phone home; Ray workers use this interpreter (see flows/__init__.py).
+# Nothing here may phone home; Ray workers use this interpreter (see kedro_prefect/__init__.py).
 for _name, _value in {"DO_NOT_TRACK": "1", "KEDRO_DISABLE_TELEMETRY": "true",
                       "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
                       "RAY_USAGE_STATS_ENABLED": "0",
@@ -47,8 +47,8 @@ REPORT = Path("data") / "08_reporting" / "forecast.txt"
 
 def replica_params(days: int, races_per_day: int) -> dict[str, Any]:
     """A smaller embedded world than the default, on a free port, scraped whole."""
-    from flows.local_server import free_port
     from forecast_keiba.replica.world import World, WorldConfig
+    from kedro_prefect.local_server import free_port
 
     start = dt.date(2023, 1, 7)
     world = World(WorldConfig(seed=42, start_date=start, n_days=days,
@@ -67,7 +67,7 @@ def replica_params(days: int, races_per_day: int) -> dict[str, Any]:
 
 
 def timed_run(project: Path, params: dict[str, Any], execution: str) -> float:
-    from flows import kedro_flow
+    from kedro_prefect import kedro_flow
 
     started = time.perf_counter()
     state = kedro_flow(project_path=str(project), params=params, execution=execution,
@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         temporary_settings,
     )
 
-    from flows.local_server import prefect_server
+    from kedro_prefect.local_server import prefect_server
 
     with tempfile.TemporaryDirectory(prefix="ray-vs-local-") as tmp:
         root = Path(tmp)

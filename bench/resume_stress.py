@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-TOY = REPO / "tests" / "flows" / "toy_project"
+TOY = REPO / "tests" / "kedro_prefect" / "toy_project"
 FINISHED_FIRST = "make_raw"  # ran to completion in the failed attempt
 # The toy pipeline each execution mode retries, and its last node. Ray needs one
 # whose datasets are all persisted (an in-memory one cannot cross to a Ray worker).
@@ -59,7 +59,7 @@ class Attempt:
 
 def latest_task_states(api_url: str, flow_run_id: str) -> dict[str, tuple[str, int]]:
     """Each node's latest task run: (state name, how many task runs it had)."""
-    from flows.local_server import api
+    from kedro_prefect.local_server import api
 
     runs = api(api_url, "task_runs/filter", {
         "flow_runs": {"id": {"any_": [flow_run_id]}}, "limit": 200,
@@ -80,7 +80,7 @@ def retry_elsewhere(api_url: str, flow_run_id: str, home: Path) -> None:
         env["RAY_ADDRESS"] = sys.modules["ray"].get_runtime_context().gcs_address
     result = subprocess.run(
         [sys.executable, "-m", "prefect", "flow-run", "retry", flow_run_id,
-         "--entrypoint", "flows.flow:kedro_flow"],
+         "--entrypoint", "kedro_prefect.flow:kedro_flow"],
         cwd=REPO, env=env, capture_output=True, text=True, check=False, timeout=600,
     )  # fmt: skip
     if result.returncode != 0:
@@ -90,8 +90,8 @@ def retry_elsewhere(api_url: str, flow_run_id: str, home: Path) -> None:
 
 def resume_once(api_url: str, workdir: Path, n: int, execution: str | None = None) -> Attempt:
     """One failed run + retry from another process (see the module docstring)."""
-    from flows import kedro_flow
-    from flows.local_server import api
+    from kedro_prefect import kedro_flow
+    from kedro_prefect.local_server import api
 
     pipeline, last_node = PIPELINES[execution or "local"]
     started = time.perf_counter()
@@ -183,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
         temporary_settings,
     )
 
-    from flows.local_server import prefect_server
+    from kedro_prefect.local_server import prefect_server
 
     workdir = Path(tempfile.mkdtemp(prefix="resume_stress_"))
     try:

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 if TYPE_CHECKING:
-    from flows.config import CrashDetection
+    from kedro_prefect.config import CrashDetection
 
 REPO = Path(__file__).resolve().parents[1]
 ORCHESTRATION_CONFIG = REPO / "kedro_project" / "conf" / "base" / "prefect.yml"
@@ -49,7 +49,7 @@ def infra_classes(config: Path = ORCHESTRATION_CONFIG) -> list[str]:
 def crash_detection(config: Path = ORCHESTRATION_CONFIG) -> CrashDetection:
     """prefect.yml's ``crash_detection``: the heartbeat the pools' flow runs send and
     the silence after which deployments/crash_detection.py marks a run Crashed."""
-    from flows.config import OrchestrationConfig
+    from kedro_prefect.config import OrchestrationConfig
 
     raw = yaml.safe_load(config.read_text()) or {}
     return OrchestrationConfig.from_mapping(raw).crash_detection

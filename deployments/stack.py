@@ -342,7 +342,7 @@ def up() -> int:
 
 
 def down() -> int:
-    from flows.local_server import stop_server
+    from kedro_prefect.local_server import stop_server
 
     stopped = [line for service in reversed(services()) if (line := service.stop())]
     if stop_server(PREFECT_HOME):  # a server `make demo` started

@@ -4,12 +4,28 @@ beside the repository when it is there."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from forecast_keiba.replica.world import World, WorldConfig
 from tests.support import SHARED, make_conf
+
+
+@pytest.fixture(scope="session", autouse=True)
+def plugin_state(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The plugin's default state folder (projects without ``state_dir``) under the
+    session's temp dir, never the user's ~/.local/state; subprocesses inherit it."""
+    root = tmp_path_factory.mktemp("kedro_prefect_state")
+    previous = os.environ.get("KEDRO_PREFECT_STATE_DIR")
+    os.environ["KEDRO_PREFECT_STATE_DIR"] = str(root)
+    yield root
+    if previous is None:
+        os.environ.pop("KEDRO_PREFECT_STATE_DIR", None)
+    else:
+        os.environ["KEDRO_PREFECT_STATE_DIR"] = previous
 
 
 @pytest.fixture(scope="session")
@@ -41,7 +57,7 @@ def prefect_api(tmp_path_factory: pytest.TempPathFactory):
         temporary_settings,
     )
 
-    from flows.local_server import prefect_server
+    from kedro_prefect.local_server import prefect_server
 
     home = tmp_path_factory.mktemp("prefect_home")
     with prefect_server(home) as api_url:

@@ -9,7 +9,7 @@ from types import ModuleType
 
 import pytest
 
-from flows.local_server import free_port
+from kedro_prefect.local_server import free_port
 from tests.bench.loader import load_bench
 
 

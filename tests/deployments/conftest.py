@@ -16,9 +16,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from flows.local_server import api
 from forecast_keiba.replica.server import ReplicaServer
 from forecast_keiba.replica.world import World, WorldConfig
+from kedro_prefect.local_server import api
 from tests.deployments.e2e_support import Stack
 from tests.support import REPO
 

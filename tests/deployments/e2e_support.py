@@ -14,9 +14,9 @@ from typing import Any, TypeVar
 
 import yaml
 
-from flows.local_server import api
 from forecast_keiba.replica.server import ReplicaServer
 from forecast_keiba.replica.world import World
+from kedro_prefect.local_server import api
 from tests.support import REPO, make_conf
 
 WATCH_TIMEOUT_S = 900
@@ -60,7 +60,7 @@ class Stack:
         conf = make_conf(root, self.world.config)  # the world the stack serves
         orchestration = conf / "base" / "prefect.yml"
         settings = yaml.safe_load(orchestration.read_text())
-        settings["cache_records_dir"] = str(root / "cache_records")
+        settings["state_dir"] = str(root / "cache_records")
         orchestration.write_text(yaml.safe_dump(settings))
         return conf
 

@@ -9,7 +9,7 @@ import yaml
 
 from deployments.crash_detection import AUTOMATION_NAME, ensure_crash_detection
 from deployments.pools import ORCHESTRATION_CONFIG
-from flows.local_server import api
+from kedro_prefect.local_server import api
 
 
 def test_the_automation_is_made_once_from_prefect_yml_and_crashes_silent_runs(

@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from flows.local_server import api
+from kedro_prefect.local_server import api
 from tests.deployments.e2e_support import Stack, wait_for
 from tests.support import KEDRO_PROJECT, write_replica_tables
 

@@ -8,8 +8,8 @@ import datetime as dt
 import pandas as pd
 import yaml
 
-from flows.local_server import api
 from forecast_keiba.pipeline_registry import register_pipelines
+from kedro_prefect.local_server import api
 from tests.deployments.e2e_support import Stack, task_runs, wait_for
 from tests.support import REPO
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from flows.local_server import api
+from kedro_prefect.local_server import api
 from tests.deployments.e2e_support import Stack, wait_for
 
 FINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}

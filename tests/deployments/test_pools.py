@@ -19,7 +19,7 @@ from deployments.pools import (
     infra_classes,
     template,
 )
-from flows.local_server import api
+from kedro_prefect.local_server import api
 
 INFRA = yaml.safe_load(ORCHESTRATION_CONFIG.read_text())["infra"]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from deployments import stack
-from flows.local_server import free_port
+from kedro_prefect.local_server import free_port
 
 
 @pytest.fixture

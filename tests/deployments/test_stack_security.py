@@ -27,8 +27,8 @@ import yaml
 from mlflow import MlflowClient
 
 from deployments import stack
-from flows.local_server import free_port
 from forecast_keiba.replica.world import World, WorldConfig
+from kedro_prefect.local_server import free_port
 from tests.support import (
     KEDRO_PROJECT,
     REPO,
@@ -82,7 +82,7 @@ def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Secured]:
     }))  # fmt: skip
     orchestration = conf / "base" / "prefect.yml"  # cache records beside the data, too
     settings = yaml.safe_load(orchestration.read_text())
-    orchestration.write_text(yaml.safe_dump({**settings, "cache_records_dir": str(root / "cache")}))
+    orchestration.write_text(yaml.safe_dump({**settings, "state_dir": str(root / "cache")}))
     ports = {"prefect-server": free_port(), "mlflow": free_port(), "replica": free_port()}
     world = {"seed": WORLD.seed, "start_date": WORLD.start_date.isoformat(),
              "n_days": WORLD.n_days, "races_per_day": WORLD.races_per_day}  # fmt: skip
@@ -138,7 +138,7 @@ def test_an_authenticated_worker_runs_a_bridge_flow_run_and_no_secret_leaks(
 ) -> None:
     env = secured.client_env()
     deployed = subprocess.run(
-        [sys.executable, "-m", "flows.work_pools", "cpu"],
+        [sys.executable, "-m", "kedro_prefect.work_pools", "cpu"],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
     assert deployed.returncode == 0, deployed.stdout[-2000:] + deployed.stderr[-2000:]

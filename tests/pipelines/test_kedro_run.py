@@ -142,8 +142,8 @@ def test_bridge_run_equals_kedro_run(
     run: Run, prefect_api: str, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     """The whole project through the Prefect bridge writes what `kedro run` wrote."""
-    from flows import kedro_flow
-    from flows.cli import parse_params
+    from kedro_prefect import kedro_flow
+    from kedro_prefect.cli import parse_params
 
     root = tmp_path_factory.mktemp("bridge_run")
     conf = make_conf(root, run.world.config)

@@ -26,9 +26,6 @@ import yaml
 from kedro.config import OmegaConfigLoader
 from prefect.logging.handlers import APILogHandler
 
-from flows import kedro_flow
-from flows.cli import parse_params
-from flows.local_server import api
 from forecast_keiba.demo import format_params
 from forecast_keiba.netkeiba.decode import decode_html
 from forecast_keiba.netkeiba.page_cache import PageCache
@@ -37,6 +34,9 @@ from forecast_keiba.replica.faults import FaultConfig
 from forecast_keiba.replica.server import ReplicaServer
 from forecast_keiba.replica.world import World, WorldConfig
 from forecast_keiba.tables import tables_from_pages
+from kedro_prefect import kedro_flow
+from kedro_prefect.cli import parse_params
+from kedro_prefect.local_server import api
 from tests.support import KEDRO_PROJECT, make_conf
 
 FAULTS_ENV = "faults"
@@ -60,7 +60,7 @@ def faults_conf(tmp_path: Path, world: World, **orchestration: Any) -> tuple[Pat
     conf = make_conf(tmp_path, world.config)
     path = conf / "base" / "prefect.yml"
     settings = yaml.safe_load(path.read_text())
-    settings["cache_records_dir"] = str(tmp_path / "cache_records")  # this test's own
+    settings["state_dir"] = str(tmp_path / "cache_records")  # this test's own
     path.write_text(yaml.safe_dump({**settings, **orchestration}))
     data = tmp_path / "data" / "faults"  # conf/faults keeps its data apart: here, in tmp
     (conf / FAULTS_ENV / "globals.yml").write_text(yaml.safe_dump({"data_root": str(data)}))

@@ -57,9 +57,9 @@ def prefect_run(params: dict[str, str], env: str | None, port: int) -> int:
         PREFECT_HOME as HOME_SETTING,
     )
 
-    from flows import kedro_flow, plan_pipeline
-    from flows.cli import flow_run_link, parse_params
-    from flows.local_server import ensure_server
+    from kedro_prefect import kedro_flow, plan_pipeline
+    from kedro_prefect.cli import flow_run_line, parse_params
+    from kedro_prefect.local_server import ensure_server
 
     print(f"starting or reusing the local Prefect server on 127.0.0.1:{port} ...", flush=True)
     api_url = ensure_server(PREFECT_HOME, port)
@@ -71,7 +71,7 @@ def prefect_run(params: dict[str, str], env: str | None, port: int) -> int:
         state = kedro_flow(
             env=env, params=nested, project_path=str(KEDRO_PROJECT), return_state=True
         )
-        print(f"\nflow run {flow_run_link(state)}")
+        print(f"\nflow run {flow_run_line(state)}")
     print(f"Prefect UI: {api_url.removesuffix('/api')}  (stop the server: make down)")
     return 0 if state.is_completed() else 1
 

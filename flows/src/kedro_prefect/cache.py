@@ -1,0 +1,202 @@
+"""Content-addressed caching of Kedro nodes on Prefect's cache machinery.
+
+A node's cache key has two parts:
+
+* a *static* part fixed when the run is planned: the node's identity, the
+  source of the module defining its function, the values of the parameters it
+  reads, and the keys of the upstream nodes producing its inputs (so any
+  change cascades downstream, as in prefect-dbt);
+* a *content* part computed when the task starts: fingerprints of the
+  persisted datasets it reads, which upstream tasks may just have rewritten.
+
+Prefect stores only a small :class:`NodeResult` under the key, never data.
+A cache hit is only worth something while the node's outputs are still there,
+unchanged; so after each successful run the outputs' fingerprints are written
+to a *validity record* named by the key, and a key whose outputs no longer
+match its record is swapped for a one-off key that forces a re-run. The next
+run then hits again (the record now describes the new outputs).
+
+Everything the cache knows lives in one *state folder* per project (validity
+records, the fingerprint memo, and Prefect's own cache records, i.e. the task
+results): every process that runs the project — the flow run, a retry started
+from the UI or the CLI, a worker, a Ray worker — must read and write the same
+records, or a retry re-runs what its first attempt finished. Prefect's ambient
+result storage (``PREFECT_LOCAL_STORAGE_PATH``, by default under the user's
+``PREFECT_HOME``) differs from process to process, so it is never used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import logging
+import os
+import sys
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from prefect.cache_policies import CachePolicy
+from prefect.context import TaskRunContext
+from prefect.filesystems import LocalFileSystem
+from prefect.results import ResultStore
+
+from kedro_prefect.fingerprint import MISSING, FingerprintMemo, source_fingerprint
+
+log = logging.getLogger(__name__)
+
+
+def stable_hash(*parts: Any) -> str:
+    payload = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def code_fingerprint(func: Any) -> str:
+    """Hash of the source file defining ``func`` (the whole module, not just the
+    function, so edits to the helpers it calls invalidate the cache too)."""
+    while hasattr(func, "func"):  # functools.partial
+        func = func.func
+    module = sys.modules.get(getattr(func, "__module__", "") or "")
+    try:
+        source = inspect.getsource(module) if module else inspect.getsource(func)
+    except (OSError, TypeError):
+        source = f"{getattr(func, '__module__', '?')}.{getattr(func, '__qualname__', repr(func))}"
+    return hashlib.sha256(source.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class StateFolder:
+    """Where one project's cache state lives (see the module docstring)."""
+
+    root: Path
+
+    @property
+    def validity_dir(self) -> Path:
+        return self.root / "validity"
+
+    @property
+    def memo_path(self) -> Path:
+        return self.root / "fingerprints.json"
+
+    @property
+    def results_dir(self) -> Path:
+        return self.root / "results"
+
+    def result_store(self) -> ResultStore:
+        """Prefect's store of the nodes' cache records, as every task run uses it."""
+        return ResultStore(result_storage=LocalFileSystem(basepath=str(self.results_dir)))
+
+
+@dataclass(frozen=True)
+class NodeResult:
+    """What Prefect persists for a node run: a receipt, not the data."""
+
+    node: str
+    outputs: dict[str, str | None]
+    rows: dict[str, int]
+    duration_s: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"node": self.node, "outputs": self.outputs, "rows": self.rows,
+                "duration_s": self.duration_s}  # fmt: skip
+
+
+class ValidityRecords:
+    """Output fingerprints of each cache key's last successful run, one small
+    JSON file per key, written atomically (several workers may share the folder)."""
+
+    def __init__(self, directory: str | Path) -> None:
+        self.directory = Path(directory)
+
+    def _path(self, key: str) -> Path:
+        return self.directory / key[:2] / f"{key}.json"
+
+    def read(self, key: str) -> dict[str, str] | None:
+        try:
+            return json.loads(self._path(key).read_text())
+        except (OSError, ValueError):
+            return None
+
+    def write(self, key: str, outputs: dict[str, str]) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+        tmp.write_text(json.dumps(outputs, sort_keys=True))
+        os.replace(tmp, path)
+
+
+@dataclass
+class KedroNodeCachePolicy(CachePolicy):
+    """Cache policy of one Kedro node; everything it needs is baked in at plan
+    time, mostly as plain strings, so it pickles across processes like prefect-dbt's."""
+
+    node_name: str = ""
+    static_key: str = ""
+    # (dataset name, source) of persisted inputs and outputs: the absolute
+    # location of a file dataset, or a dataset that fingerprints itself.
+    inputs: tuple[tuple[str, str | Any], ...] = ()
+    outputs: tuple[tuple[str, str | Any], ...] = ()
+    records_dir: str = ""
+    memo_path: str | None = None
+    results_dir: str = ""  # Prefect's cache records (the task results) of the project
+
+    def content_key(
+        self, memo: FingerprintMemo | None = None, assume: Mapping[str, str] | None = None
+    ) -> str:
+        """Static part + current fingerprints of the persisted inputs (or, for
+        a prediction, the fingerprints ``assume`` gives some of them)."""
+        memo = memo or FingerprintMemo(Path(self.memo_path) if self.memo_path else None)
+        assume = assume or {}
+        fingerprints = {
+            name: assume.get(name) or source_fingerprint(src, memo) for name, src in self.inputs
+        }
+        memo.save()
+        return stable_hash(self.static_key, fingerprints)
+
+    def output_fingerprints(self, memo: FingerprintMemo | None = None) -> dict[str, str]:
+        memo = memo or FingerprintMemo(Path(self.memo_path) if self.memo_path else None)
+        result = {name: source_fingerprint(src, memo) for name, src in self.outputs}
+        memo.save()
+        return result
+
+    def recorded_outputs(self, key: str) -> dict[str, str] | None:
+        """The output fingerprints the last successful run under ``key`` left."""
+        return ValidityRecords(self.records_dir).read(key)
+
+    def is_valid(self, key: str, memo: FingerprintMemo | None = None) -> bool:
+        """Would a cached result for ``key`` leave the node's outputs as they should be?"""
+        current = self.output_fingerprints(memo)
+        if any(fp == MISSING for fp in current.values()):
+            return False
+        record = ValidityRecords(self.records_dir).read(key)
+        # No record: the outputs exist and nothing says they changed (records
+        # are kept beside the data; a lost record only costs trust, not data).
+        return record is None or record == current
+
+    def compute_key(
+        self,
+        task_ctx: TaskRunContext,
+        inputs: dict[str, Any],
+        flow_parameters: dict[str, Any],
+        **kwargs: Any,
+    ) -> str | None:
+        key = self.content_key()
+        if self.is_valid(key):
+            return key
+        store = getattr(task_ctx, "result_store", None)
+        if store is None or not store.exists(key):
+            return key  # nothing cached under it: an ordinary miss, persisted under the key
+        log.info("%s: outputs changed or missing since cached; re-running", self.node_name)
+        return stable_hash(key, "invalidated", uuid.uuid4().hex)
+
+    def record_success(self) -> dict[str, str]:
+        """After the node ran: remember its outputs under its content key (not
+        the one-off key of an invalidated run, so that the next run hits).
+        Returns the outputs' fingerprints."""
+        memo = FingerprintMemo(Path(self.memo_path) if self.memo_path else None)
+        outputs = self.output_fingerprints(memo)
+        ValidityRecords(self.records_dir).write(self.content_key(memo), outputs)
+        return outputs

@@ -1,0 +1,251 @@
+"""Per-node orchestration settings, read from the Kedro project's ``prefect.yml``.
+
+The file lives in ``conf/<env>/`` like any Kedro config, so ``conf/local`` or
+``--env`` override it. Settings resolve from the general to the specific:
+``default`` < ``namespaces.<ns>`` < ``tags.<tag>`` (in file order) <
+``nodes.<node name>``, key by key. Infra classes are declared once under
+``infra`` and referred to by name. Every block is validated on load and an
+unknown or mistyped key fails with its full path, before anything runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+CONFIG_KEY = "prefect"
+CONFIG_PATTERNS = ["prefect*", "prefect*/**", "**/prefect*"]
+
+
+class OrchestrationConfigError(ValueError):
+    """``prefect.yml`` is invalid; the message names the offending key."""
+
+
+class ExponentialBackoff(BaseModel):
+    """Delays of ``factor * 2**n`` seconds for retry n (Prefect's exponential_backoff)."""
+
+    model_config = ConfigDict(extra="forbid")
+    backoff_factor: float = Field(gt=0)
+
+
+class CacheSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    enabled: bool = True
+    expiration_seconds: float | None = Field(default=None, gt=0)
+
+
+class NodeSettings(BaseModel):
+    """Settings for one node; ``None`` fields mean "inherit"."""
+
+    model_config = ConfigDict(extra="forbid")
+    retries: int | None = Field(default=None, ge=0)
+    retry_delay_seconds: float | list[float] | ExponentialBackoff | None = None
+    retry_jitter_factor: float | None = Field(default=None, ge=0)
+    timeout_seconds: float | None = Field(default=None, gt=0)
+    cache: bool | CacheSettings | None = None
+    infra: str | None = None
+    concurrency_key: str | None = None
+
+    @field_validator("cache", mode="after")
+    @classmethod
+    def _normalise_cache(cls, value: bool | CacheSettings | None) -> CacheSettings | None:
+        return CacheSettings(enabled=value) if isinstance(value, bool) else value
+
+
+class InfraClass(BaseModel):
+    """Resources a class of nodes needs, and optionally the work pool that has them."""
+
+    model_config = ConfigDict(extra="forbid")
+    num_cpus: float | None = Field(default=None, gt=0)
+    num_gpus: float | None = Field(default=None, ge=0)
+    memory: int | None = Field(default=None, gt=0, description="bytes")
+    work_pool: str | None = None
+    deployment: str | None = Field(
+        default=None,
+        description="work_pools mode: the '<flow>/<deployment>' that runs this class's nodes "
+        "on its pool (default: kedro/<work_pool>, see work_pools.py)",
+    )
+    slots: int | None = Field(
+        default=None,
+        gt=0,
+        description="local mode: how many nodes of this class may run at once on one machine "
+        "(default: from the machine's GPUs or CPUs and the class's request)",
+    )
+
+
+ExecutionMode = Literal["local", "ray", "work_pools"]
+EXECUTION_MODES: tuple[ExecutionMode, ...] = ("local", "ray", "work_pools")
+
+
+class RaySettings(BaseModel):
+    """Where the Ray cluster is: ``address`` (``ray://head:10001``, ``auto``) or, when
+    unset, ``$RAY_ADDRESS`` or a local Ray started for the run with ``init`` (extra
+    ``ray.init`` arguments, e.g. ``num_gpus`` or ``object_store_memory``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    address: str | None = None
+    init: dict[str, Any] = {}
+
+
+class ExecutionSettings(BaseModel):
+    """How nodes are executed: ``local`` (threads of the flow run, a Prefect global
+    concurrency limit per infra class), ``ray`` (one Ray task per node with its class's
+    resources) or ``work_pools`` (nodes whose class names another work pool run as a
+    sub-flow deployment on that pool)."""
+
+    model_config = ConfigDict(extra="forbid")
+    mode: ExecutionMode = "local"
+    ray: RaySettings = RaySettings()
+    poll_interval_seconds: float = Field(
+        default=5, gt=0, description="work_pools mode: how often a sub-flow's state is polled"
+    )
+
+
+class CrashDetection(BaseModel):
+    """How the Prefect server tells a dead deployment run from a slow one.
+
+    A flow run whose process dies with its machine (SIGKILL, OOM kill, power loss)
+    cannot report its own end: it stays Running forever and holds its deployment's
+    concurrency slot. Runs started by a worker send a heartbeat every
+    ``heartbeat_seconds`` (Prefect's minimum is 30); the server's automation
+    (deployments/crash_detection.py) marks a Running run Crashed when none arrived for
+    ``crashed_after_seconds``, which makes it retryable (UI Retry, ``prefect flow-run
+    retry``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    heartbeat_seconds: int = Field(default=30, ge=30)
+    crashed_after_seconds: int = Field(default=90, gt=0)
+
+    @model_validator(mode="after")
+    def _misses_a_few_beats(self) -> CrashDetection:
+        if self.crashed_after_seconds <= self.heartbeat_seconds:
+            raise ValueError(
+                "crashed_after_seconds must be longer than heartbeat_seconds "
+                f"({self.crashed_after_seconds} <= {self.heartbeat_seconds}): a live run "
+                "would be marked Crashed between two heartbeats"
+            )
+        return self
+
+
+class OrchestrationConfig(BaseModel):
+    """The whole ``prefect.yml``."""
+
+    model_config = ConfigDict(extra="forbid")
+    default: NodeSettings = NodeSettings()
+    namespaces: dict[str, NodeSettings] = {}
+    tags: dict[str, NodeSettings] = {}
+    nodes: dict[str, NodeSettings] = {}
+    infra: dict[str, InfraClass] = {}
+    execution: ExecutionSettings = ExecutionSettings()
+    loggers: list[str] = Field(
+        default_factory=list,
+        description="extra loggers whose records show under each task run (kedro's and "
+        "the project package's are always included)",
+    )
+    console_logs: Literal["prefect", "kedro"] = Field(
+        default="prefect",
+        description="who prints those records on the console during a bridge run: "
+        "Prefect's console handler, like the flow's own lines (cheap), or the project's "
+        "logging configuration, as in `kedro run`",
+    )
+    state_dir: str | None = Field(
+        default=None,
+        description="where the cache state lives (validity records, fingerprints, Prefect's "
+        "cache records); relative to the project folder. Every process that runs the "
+        "project (workers of every pool, Ray workers) must see the same folder. Default: "
+        "$KEDRO_PREFECT_STATE_DIR or ~/.local/state/kedro-prefect, in a folder per project",
+    )
+    crash_detection: CrashDetection = CrashDetection()
+
+    @classmethod
+    def from_mapping(cls, raw: Mapping[str, Any] | None) -> OrchestrationConfig:
+        try:
+            config = cls.model_validate(dict(raw or {}))
+        except ValidationError as exc:
+            raise OrchestrationConfigError(_describe(exc)) from None
+        config._check_infra_names()
+        return config
+
+    def _check_infra_names(self) -> None:
+        blocks = {"default": self.default}
+        for section in ("namespaces", "tags", "nodes"):
+            blocks |= {f"{section}.{k}": v for k, v in getattr(self, section).items()}
+        for where, block in blocks.items():
+            if block.infra is not None and block.infra not in self.infra:
+                known = ", ".join(sorted(self.infra)) or "none declared"
+                raise OrchestrationConfigError(
+                    f"prefect.yml: {where}.infra: unknown infra class {block.infra!r} "
+                    f"(declared under 'infra': {known})"
+                )
+
+    def for_node(self, name: str, namespace: str | None, tags: Iterable[str]) -> ResolvedSettings:
+        """The settings of one node: every matching block applied, general to specific."""
+        layers = [self.default]
+        if namespace:
+            # "a.b.c" matches the blocks for "a", "a.b" and "a.b.c", outermost first.
+            parts = namespace.split(".")
+            layers += [
+                self.namespaces[ns]
+                for ns in (".".join(parts[: i + 1]) for i in range(len(parts)))
+                if ns in self.namespaces
+            ]
+        node_tags = set(tags)
+        layers += [block for tag, block in self.tags.items() if tag in node_tags]
+        if name in self.nodes:
+            layers.append(self.nodes[name])
+        merged: dict[str, Any] = {}
+        for layer in layers:
+            merged.update(layer.model_dump(exclude_none=True, exclude_unset=True))
+        cache = merged.get("cache") or {}
+        return ResolvedSettings(
+            retries=merged.get("retries", 0),
+            retry_delay_seconds=_delays(
+                merged.get("retry_delay_seconds"), merged.get("retries", 0)
+            ),
+            retry_jitter_factor=merged.get("retry_jitter_factor"),
+            timeout_seconds=merged.get("timeout_seconds"),
+            cache_enabled=cache.get("enabled", True),
+            cache_expiration_seconds=cache.get("expiration_seconds"),
+            infra=merged.get("infra"),
+            concurrency_key=merged.get("concurrency_key"),
+        )
+
+
+class ResolvedSettings(BaseModel):
+    """What one node's Prefect task is configured with."""
+
+    model_config = ConfigDict(frozen=True)
+    retries: int = 0
+    retry_delay_seconds: float | list[float] = 0
+    retry_jitter_factor: float | None = None
+    timeout_seconds: float | None = None
+    cache_enabled: bool = True
+    cache_expiration_seconds: float | None = None
+    infra: str | None = None
+    concurrency_key: str | None = None
+
+
+def _delays(value: Any, retries: int) -> float | list[float]:
+    if value is None:
+        return 0
+    if isinstance(value, Mapping):  # an ExponentialBackoff dumped to a dict
+        factor = float(value["backoff_factor"])
+        return [factor * 2**n for n in range(max(retries, 1))]
+    return value
+
+
+def _describe(exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors():
+        path = ".".join(str(p) for p in error["loc"] if not str(p).startswith("function-"))
+        problems.append(f"{path}: {error['msg']}")
+    return "prefect.yml: " + "; ".join(problems)

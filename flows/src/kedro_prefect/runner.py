@@ -1,0 +1,280 @@
+"""``PrefectRunner``: a Kedro runner whose nodes are Prefect task runs.
+
+Kedro's session does everything around a run exactly as for ``kedro run``
+(config environments, runtime params, pipeline filters, catalog, pipeline
+hooks); only the step "execute these nodes" is handed to this runner, which
+turns the plan into Prefect tasks on the current flow run's task runner.
+Independent nodes run concurrently; a node starts when the nodes producing
+its inputs have completed (or been served from cache). Where a node runs is
+the execution mode's business (execution.py): on the flow run's own
+task runner under its infra class's concurrency limit (local), as a Ray task
+(ray), or inside a sub-flow on another work pool (work_pools).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import uuid
+from collections.abc import Iterable
+from concurrent.futures import Executor
+from pathlib import Path
+from typing import Any
+
+from kedro.framework.hooks import hook_impl
+from kedro.pipeline import Node, Pipeline
+from kedro.runner import AbstractRunner
+from prefect.client.orchestration import get_client
+from prefect.context import FlowRunContext
+from prefect.futures import PrefectFuture
+from prefect.states import State
+from prefect.utilities.annotations import quote
+
+from kedro_prefect import artifacts
+from kedro_prefect.config import OrchestrationConfig
+from kedro_prefect.execution import ExecutionTarget, resource_problem
+from kedro_prefect.node_task import (
+    RUNS,
+    NodeJob,
+    RunContext,
+    RunRef,
+    RunSpec,
+    make_node_task,
+)
+from kedro_prefect.plan import Plan, PlanError, build_plan
+
+log = logging.getLogger(__name__)
+
+
+class NodesFailed(RuntimeError):
+    """Some nodes failed (after their retries); the message names them."""
+
+    def __init__(self, failed: dict[str, str], not_run: list[str]) -> None:
+        self.failed = failed
+        self.not_run = not_run
+        lines = [f"{name}: {reason}" for name, reason in failed.items()]
+        if not_run:
+            lines.append(f"not run (upstream failed): {', '.join(not_run)}")
+        super().__init__("node(s) failed: " + "; ".join(lines))
+
+
+class _RowCounter:
+    """Kedro dataset hook that notes how many rows each saved dataset had."""
+
+    def __init__(self, rows: dict[str, int]) -> None:
+        self.rows = rows
+
+    @hook_impl
+    def after_dataset_saved(self, dataset_name: str, data: Any, node: Node) -> None:
+        with contextlib.suppress(TypeError):  # a model or a scalar has no rows to count
+            self.rows[dataset_name] = len(data)
+
+
+class PrefectRunner(AbstractRunner):
+    """Run a Kedro pipeline inside a Prefect flow run, one task run per node.
+
+    Args:
+        config: orchestration settings (``prefect.yml``).
+        pipeline_name: shown in tags, artifacts and the plan.
+        refresh: re-run all nodes (True) or the named ones, ignoring their cache.
+        state_dir: where cache validity records and fingerprints are kept.
+        execution: the execution mode, overriding ``execution.mode`` of prefect.yml.
+        session_args: how the run's Kedro session was opened (project_path, env,
+            params, conf_source), for the processes that must open it again: Ray
+            workers and the sub-flows of other work pools.
+    """
+
+    def __init__(
+        self,
+        config: OrchestrationConfig,
+        *,
+        pipeline_name: str = "__default__",
+        refresh: bool | Iterable[str] = False,
+        state_dir: Path,
+        execution: str | None = None,
+        session_args: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(is_async=False)
+        self.config = config
+        self.pipeline_name = pipeline_name
+        self.refresh = refresh
+        self.state_dir = state_dir
+        self.execution = execution
+        self.session_args = dict(session_args or {})
+        self.plan: Plan | None = None
+        self.states: dict[str, State] = {}
+        self.results: dict[str, dict[str, Any]] = {}
+
+    def _get_executor(self, max_workers: int) -> Executor | None:
+        return None  # the flow's Prefect task runner is the executor
+
+    def _run(
+        self,
+        pipeline: Pipeline,
+        catalog: Any,
+        hook_manager: Any = None,
+        run_id: str | None = None,
+    ) -> None:
+        flow_run = getattr(FlowRunContext.get(), "flow_run", None)
+        target = ExecutionTarget.resolve(
+            self.config, self.execution, getattr(flow_run, "work_pool_name", None)
+        )
+        plan = build_plan(
+            pipeline,
+            catalog,
+            self.config,
+            pipeline_name=self.pipeline_name,
+            refresh=self.refresh,
+            state_dir=self.state_dir,
+            target=target,
+        )
+        self.plan = plan
+        log.info("%s", plan.to_text())
+        for planned in plan.nodes:
+            if planned.placement.note:
+                log.warning("%s: %s", planned.name, planned.placement.note)
+        artifacts.publish_plan(plan)
+
+        run_key = uuid.uuid4().hex
+        jobs = {p.name: NodeJob.of(p) for p in plan.nodes}
+        context = RunContext(
+            catalog=catalog,
+            hook_manager=hook_manager,
+            run_id=run_id,
+            nodes={n.name: n for n in pipeline.nodes},
+            jobs=jobs,
+        )
+        counter = _RowCounter(context.rows)
+        hook_manager.register(counter)
+        RUNS[run_key] = context
+        # Every task gets this handle; quoted where the task runner allows, so that
+        # Prefect does not walk its spec (all nodes' jobs) in each of n tasks' parameters.
+        run = RunRef(run_key, self._spec(run_id, jobs))
+        try:
+            if plan.mode == "ray":
+                self._run_on_ray(plan, target, run)
+            else:
+                _upsert_limits(plan.limits)
+                self._collect(self._submit_here(plan, run))
+        finally:
+            hook_manager.unregister(counter)
+            RUNS.pop(run_key, None)
+        for result in self.results.values():  # rows counted in other processes
+            if isinstance(result, dict):
+                context.rows.update(result.get("rows") or {})
+
+        artifacts.publish_run_summary(plan, self.states, self.results, context.rows)
+        failed = {
+            name: str(state.message or state.name)
+            for name, state in self.states.items()
+            if state.is_failed() or state.is_crashed()
+        }
+        not_run = [name for name, state in self.states.items() if state.is_pending()]
+        if failed or not_run:
+            raise NodesFailed(failed, not_run)
+
+    def _collect(self, futures: dict[str, PrefectFuture]) -> None:
+        """Wait for every node's future; keep its final state and result."""
+        for name, future in futures.items():
+            future.wait()
+            self.states[name] = future.state
+            if future.state.is_completed():
+                self.results[name] = future.result(raise_on_failure=False)
+
+    def _spec(self, run_id: str | None, jobs: dict[str, NodeJob]) -> RunSpec:
+        return RunSpec(
+            project_path=str(Path.cwd()),  # the session runs from the project folder
+            pipeline=self.pipeline_name,
+            env=self.session_args.get("env"),
+            params=self.session_args.get("params"),
+            conf_source=self.session_args.get("conf_source"),
+            run_id=run_id,
+            jobs=jobs,
+            loggers=list(self.config.loggers),
+        )
+
+    def _submit_here(self, plan: Plan, run: RunRef) -> dict[str, PrefectFuture]:
+        """Nodes on the flow run's task runner; delegated groups as sub-flow tasks."""
+        from kedro_prefect.work_pools import DelegatedGroup, delegated_groups, make_group_task
+
+        futures: dict[str, PrefectFuture] = {}
+        groups = delegated_groups(plan, self.config)
+        pending = [*groups, *(p for p in plan.nodes if not p.placement.is_delegated)]
+        grouped = {name for g in groups for name in g.nodes}
+        while pending:  # each unit once its upstream units are submitted
+            for unit in list(pending):
+                upstream = set(unit.upstream)
+                if not upstream <= futures.keys():
+                    continue
+                waits = list({id(futures[u]): futures[u] for u in sorted(upstream)}.values())
+                pending.remove(unit)
+                if isinstance(unit, DelegatedGroup):
+                    task = make_group_task(unit, [f"pipeline:{self.pipeline_name}"])
+                    future = task.submit(
+                        unit.deployment, self._subflow_parameters(unit.nodes),
+                        self.config.execution.poll_interval_seconds, wait_for=waits,
+                    )  # fmt: skip
+                    futures.update(dict.fromkeys(unit.nodes, future))
+                else:
+                    task = make_node_task(unit, self.pipeline_name, run.key)
+                    futures[unit.name] = task.submit(quote(run), unit.name, wait_for=waits)
+            if pending and not any(set(u.upstream) <= futures.keys() for u in pending):
+                raise PlanError(f"cannot order {[getattr(u, 'name', u) for u in pending]}")
+        assert grouped <= futures.keys()
+        return {p.name: futures[p.name] for p in plan.nodes}
+
+    def _subflow_parameters(self, nodes: list[str]) -> dict[str, Any]:
+        refresh = self.refresh
+        if refresh is not True and refresh:
+            names = {refresh} if isinstance(refresh, str) else set(refresh)
+            refresh = sorted(names & set(nodes))
+        return {
+            "pipeline": self.pipeline_name,
+            "node_names": nodes,
+            "refresh": refresh or False,
+            "execution": "work_pools",
+            **{k: self.session_args.get(k) for k in ("env", "params", "project_path",
+                                                       "conf_source")},
+        }  # fmt: skip
+
+    def _run_on_ray(self, plan: Plan, target: ExecutionTarget, run: RunRef) -> None:
+        """Every node a Ray task. Results are collected before the Ray runner exits:
+        a runner that connected for this run disconnects then, and Ray objects
+        outlive neither their owner's connection nor a reconnect."""
+        from kedro_prefect.execution import RAY
+        from kedro_prefect.ray_execution import ray_task_runner, submit_ray_task
+        from kedro_prefect.resources import connected_ray_capacity
+
+        futures: dict[str, PrefectFuture] = {}
+        with ray_task_runner(self.config.execution.ray) as ray_runner:
+            if target.capacity is None:  # a remote cluster: check now that it answers
+                connected = dataclasses.replace(target, capacity=connected_ray_capacity())
+                for planned in plan.nodes:
+                    problem = resource_problem(
+                        planned.name, planned.settings.infra, planned.placement, connected
+                    )
+                    if problem:
+                        raise PlanError(problem)
+            for planned in plan.nodes:
+                assert planned.placement.where == RAY
+                futures[planned.name] = submit_ray_task(
+                    ray_runner,
+                    make_node_task(planned, self.pipeline_name, run.key),
+                    # not quoted: prefect-ray rebuilds the quote (a namedtuple) as a tuple
+                    {"run": run, "node_name": planned.name},
+                    [futures[u] for u in planned.upstream],
+                    planned.placement.resources,
+                )
+            self._collect(futures)
+
+
+def _upsert_limits(limits: dict[str, int]) -> None:
+    """Create (or resize) the global concurrency limits of the infra classes the run's
+    local nodes take slots of; other flow runs on this machine share them."""
+    if not limits:
+        return
+    with get_client(sync_client=True) as client:
+        for name, slots in limits.items():
+            client.upsert_global_concurrency_limit_by_name(name, slots)
+            log.info("concurrency limit %s: %d slot(s)", name, slots)

@@ -1,0 +1,74 @@
+"""A run's Kedro session, re-opened in a process that is not the flow run's.
+
+On Ray, node tasks execute in Ray worker processes (possibly on other
+machines), where the flow run's catalog and hook manager do not exist. The
+first task of a run that lands in a worker opens the project there exactly as
+the flow run did (same project, ``--env``, ``--params``, ``--conf-source``):
+``bootstrap_project`` + ``KedroSession`` + its catalog, kept for the run's
+later tasks in the same worker. Nodes exchange data only through persisted
+catalog datasets (the plan refuses in-memory datasets between Ray tasks).
+Hooks fire through the hook manager Kedro itself builds for tasks outside the
+session's process (``kedro.runner.Task(parallel=True)``).
+
+The project must be at the same path on every Ray node (a shared checkout or
+image); the path is the one the flow run resolved.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from pathlib import Path
+
+from kedro_prefect.node_task import RUNS, RunContext, RunRef
+
+KEEP_RUNS = 2  # a long-lived worker serves run after run; keep only the latest
+_lock = threading.Lock()
+_opened: list[str] = []
+_logging = contextlib.ExitStack()
+
+
+def open_run(run: RunRef) -> RunContext:
+    """The run registered under ``run.key`` in this process, opened from its spec
+    the first time."""
+    with _lock:
+        if run.key in RUNS:
+            return RUNS[run.key]
+        spec = run.spec
+        if spec is None:
+            raise RuntimeError(
+                f"run {run.key} is not registered in process {os.getpid()} and its tasks "
+                f"carry no spec to re-open it"
+            )
+        from kedro.framework.project import pipelines
+        from kedro.framework.session import KedroSession
+        from kedro.framework.startup import bootstrap_project
+
+        project = Path(spec.project_path)
+        package = bootstrap_project(project).package_name
+        os.chdir(project)  # as `kedro run`: relative paths in parameters start here
+        session = KedroSession.create(
+            project_path=project,
+            env=spec.env,
+            runtime_params=spec.params,
+            conf_source=spec.conf_source,
+        )
+        catalog = session.load_context().catalog
+        if not _opened:
+            from kedro_prefect.logs import run_logging
+
+            # Kedro's and the project's log records show under the task run, as in-process.
+            _logging.enter_context(run_logging(["kedro", package, "kedro_prefect", *spec.loggers]))
+        context = RunContext(
+            catalog=catalog,
+            hook_manager=None,
+            run_id=spec.run_id,
+            nodes={node.name: node for node in pipelines[spec.pipeline].nodes},
+            jobs=spec.jobs,
+        )
+        RUNS[run.key] = context
+        _opened.append(run.key)
+        while len(_opened) > KEEP_RUNS:
+            RUNS.pop(_opened.pop(0), None)
+        return context

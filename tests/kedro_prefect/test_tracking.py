@@ -1,0 +1,120 @@
+"""The bridge's MLflow run on a real Prefect server and a real SQLite store:
+one MLflow run per flow run, tagged with the flow run and linked from it,
+shared with nodes in other processes; projects without MLflow config get none."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+from mlflow import MlflowClient
+from prefect import flow
+
+from kedro_prefect import kedro_flow
+from kedro_prefect.flow import kedro_session
+from kedro_prefect.local_server import api
+from kedro_prefect.tracking import flow_mlflow_run
+from tests.support import KEDRO_PROJECT
+from tests.tracking.test_hook import FIRST_NODES, prepare_project
+
+TOY = Path(__file__).parent / "toy_project"
+
+
+def runs(store: str, experiment: str) -> list:
+    client = MlflowClient(store)
+    found = client.get_experiment_by_name(experiment)
+    return [] if found is None else client.search_runs([found.experiment_id])
+
+
+def test_a_flow_run_is_one_mlflow_run_tagged_and_linked(prefect_api: str, tmp_path: Path) -> None:
+    project = prepare_project(tmp_path)
+    state = kedro_flow(
+        pipeline="training", project_path=str(KEDRO_PROJECT), conf_source=str(project.conf),
+        return_state=True,
+    )  # fmt: skip
+    assert state.is_completed(), state.message
+    (run,) = project.runs()  # the bridge's run; the hook logged into it instead of opening one
+    flow_run_id = str(state.state_details.flow_run_id)
+    tags = run.data.tags
+    assert tags["prefect.flow_run_id"] == flow_run_id
+    assert flow_run_id in tags["prefect.flow_run_url"]
+    assert run.info.status == "FINISHED"
+    assert run.data.params["training.model.kind"] == "hist_gradient_boosting"
+    assert "log_loss_model" in run.data.metrics and len(run.outputs.model_outputs) == 1
+    artifacts = api(prefect_api, "artifacts/filter", {"artifacts": {
+        "flow_run_id": {"any_": [flow_run_id]}, "key": {"any_": ["mlflow-run-training"]},
+    }})  # fmt: skip
+    (link,) = [str(a["data"]) for a in artifacts]
+    assert f"/runs/{run.info.run_id}" in link
+    assert "MLFLOW_RUN_ID" not in os.environ  # the run's environment ends with it
+
+    # An unchanged rerun: every node Cached, the nomination too (the registry
+    # still holds its model), yet its MLflow run is complete: the cached nodes'
+    # results are logged from the catalog.
+    rerun = kedro_flow(
+        pipeline="training", project_path=str(KEDRO_PROJECT), conf_source=str(project.conf),
+        return_state=True,
+    )  # fmt: skip
+    assert set(rerun.result().values()) == {"Cached"}
+    second = next(r for r in project.runs() if r.info.run_id != run.info.run_id)
+    assert second.data.metrics["log_loss_model"] == run.data.metrics["log_loss_model"]
+    assert "evaluation_metrics" in second.data.tags["kedro.outputs_from_cache"]
+    assert {a.path for a in MlflowClient(project.store).list_artifacts(second.info.run_id)} >= {
+        "model_report",
+        "evaluation_plots",
+    }
+
+
+@flow
+def two_processes(conf: str) -> str:
+    """Open the flow's MLflow run as the bridge does, then run half of the
+    pipeline in each of two `kedro run` processes started with its environment."""
+    with (
+        kedro_session(str(KEDRO_PROJECT), None, None, conf) as (project, _, _, context, _),
+        flow_mlflow_run(context, project, "training") as run_id,
+    ):
+        for selection in (["--nodes", FIRST_NODES],
+                          ["--from-nodes", "describe_win_model,predict_test_set"]):  # fmt: skip
+            result = subprocess.run(
+                [sys.executable, "-m", "kedro", "run", "--conf-source", conf,
+                 "--pipeline", "training", *selection],
+                cwd=KEDRO_PROJECT, capture_output=True, text=True, env=dict(os.environ),
+                check=False,
+            )  # fmt: skip
+            assert result.returncode == 0, result.stderr[-3000:]
+        return run_id
+
+
+def test_nodes_in_other_processes_log_into_the_flow_runs_run(
+    prefect_api: str, tmp_path: Path
+) -> None:
+    project = prepare_project(tmp_path)
+    run_id = two_processes(str(project.conf))
+    (run,) = project.runs()
+    assert run.info.run_id == run_id
+    assert run.info.status == "FINISHED"  # ended by the bridge, when the flow ended
+    assert "prefect.flow_run_id" in run.data.tags
+    assert run.data.params["model_card.kind"] == "hist_gradient_boosting"  # process 2
+    assert {"races", "train_set"} <= {i.dataset.name for i in run.inputs.dataset_inputs}  # 1
+    assert "log_loss_model" in run.data.metrics and len(run.outputs.model_outputs) == 1
+
+
+def test_the_bridge_tracks_any_project_with_mlflow_config_and_skips_others(
+    prefect_api: str, tmp_path: Path
+) -> None:
+    toy = tmp_path / "toy"
+    shutil.copytree(TOY, toy)
+    assert kedro_flow(pipeline="main", project_path=str(toy), return_state=True).is_completed()
+    assert not (toy / "mlruns.db").exists() and "MLFLOW_RUN_ID" not in os.environ
+    (toy / "conf" / "base" / "mlflow.yml").write_text(yaml.safe_dump({
+        "tracking_uri": "sqlite:///mlruns.db", "experiment": "toy", "artifact_location": "mlart",
+    }))  # fmt: skip
+    state = kedro_flow(pipeline="main", project_path=str(toy), return_state=True)
+    assert state.is_completed()
+    (run,) = runs(f"sqlite:///{toy / 'mlruns.db'}", "toy")  # the toy project has no MLflow hook
+    assert run.data.tags["prefect.flow_run_id"] == str(state.state_details.flow_run_id)
+    assert run.data.tags["kedro.pipeline"] == "main" and run.info.status == "FINISHED"
