@@ -40,7 +40,7 @@ def runner_deployment(spec: dict[str, Any]) -> Any:
     for schedule in spec.get("schedules") or []:
         if "cron" not in schedule:
             raise ValueError(f"{spec['name']}: only cron schedules are served here: {schedule}")
-    flow = load_flow_from_entrypoint(str(REPO / spec["entrypoint"]))
+    flow = load_flow_from_entrypoint(spec["entrypoint"])  # a module path: kedro_prefect.flow:…
     return flow.to_deployment(
         name=spec["name"],
         description=spec.get("description"),

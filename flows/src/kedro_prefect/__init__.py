@@ -1,9 +1,9 @@
-"""Kedro → Prefect bridge: every Kedro node a Prefect task.
+"""kedro-prefect: run any Kedro 1.x project on Prefect, every Kedro node a Prefect task.
 
 Generic over Kedro 1.x projects. Entry points: :func:`kedro_flow` (a Prefect
 flow taking ``kedro run``'s arguments), :func:`pipeline_flow` (a flow bound to
 one pipeline, for deployments), :func:`plan_pipeline` (the dry-run plan) and
-the ``keiba-flow`` CLI. See docs/architecture.md.
+the ``kedro prefect`` commands (cli.py). See flows/README.md.
 """
 
 import os

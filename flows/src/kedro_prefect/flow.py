@@ -136,6 +136,25 @@ def filtered_pipeline(
     )
 
 
+def apply_project_logging(project: Path) -> None:
+    """The project's ``conf/logging.yml``, as ``kedro run`` in the project folder
+    applies it. Kedro reads it from the working directory once, at import: a flow
+    run started elsewhere (a worker in the repository root, a retry from another
+    shell) would otherwise log with Kedro's defaults. ``$KEDRO_LOGGING_CONFIG``
+    still wins, as with Kedro."""
+    if os.environ.get("KEDRO_LOGGING_CONFIG"):
+        return
+    found = next((project / "conf" / f"logging{ext}" for ext in (".yml", ".yaml")
+                  if (project / "conf" / f"logging{ext}").is_file()), None)  # fmt: skip
+    if found is None or Path.cwd().resolve() == project.resolve():
+        return  # none, or Kedro has already applied it
+    import yaml
+    from kedro.framework.project import LOGGING
+
+    with in_project(project):  # its handlers' relative paths (info.log) are the project's
+        LOGGING.configure(yaml.safe_load(found.read_text(encoding="utf-8")))
+
+
 @contextmanager
 def kedro_session(
     project_path: str | None,
@@ -147,6 +166,7 @@ def kedro_session(
     folder: (project path, package name, session, context, prefect.yml)."""
     project = find_project(project_path)
     metadata = bootstrap_project(project)
+    apply_project_logging(project)
     with (
         in_project(project),
         KedroSession.create(

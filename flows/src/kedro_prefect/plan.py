@@ -3,7 +3,7 @@
 Built from the filtered Kedro pipeline and the catalog, the plan fixes each
 node's wave (topological layer), Prefect settings, infra class, cache policy
 and cache prediction (hit, miss or excluded). The runner executes exactly this
-plan; ``keiba-flow plan`` prints it; every flow run attaches it as an artifact.
+plan; ``kedro prefect plan`` prints it; every flow run attaches it as an artifact.
 It is also where misconfiguration fails early: unknown infra classes, resource
 requests that the execution mode cannot satisfy, and in-memory datasets that
 would have to cross a process or machine boundary (see execution.py).

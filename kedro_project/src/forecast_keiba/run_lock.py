@@ -1,7 +1,7 @@
 """One run at a time per data folder, for runs that write the raw store.
 
 The nightly deployment has a concurrency limit of 1, but nothing stops a
-``kedro run``, a ``keiba-flow run`` or a second deployment from scraping into
+``kedro run``, a ``kedro prefect run`` or a second deployment from scraping into
 the same data folder at the same moment: both would read the same ledger,
 fetch the same pages, and append the same days. So every run whose pipeline
 writes one of ``run_lock.datasets`` takes the lock ``run_lock.path`` (a
