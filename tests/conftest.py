@@ -57,7 +57,7 @@ def prefect_api(tmp_path_factory: pytest.TempPathFactory):
         temporary_settings,
     )
 
-    from kedro_prefect.local_server import prefect_server
+    from kedro_prefect.local_server import prefect_server, server_tracebacks
 
     home = tmp_path_factory.mktemp("prefect_home")
     with prefect_server(home) as api_url:
@@ -68,3 +68,7 @@ def prefect_api(tmp_path_factory: pytest.TempPathFactory):
             from prefect.logging.handlers import APILogHandler
 
             APILogHandler().flush()  # deliver buffered logs while the server still listens
+    # A server service that fails (a scheduler that never inserts runs) only shows
+    # in its log: any traceback there fails the session.
+    problems = server_tracebacks(home / "server.log")
+    assert not problems, "the Prefect server logged tracebacks:\n\n" + "\n\n".join(problems)

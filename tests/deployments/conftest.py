@@ -19,7 +19,7 @@ import pytest
 from forecast_keiba.replica.server import ReplicaServer
 from forecast_keiba.replica.world import World, WorldConfig
 from kedro_prefect.local_server import api
-from tests.deployments.e2e_support import Stack
+from tests.deployments.e2e_support import Stack, wait_for
 from tests.support import REPO
 
 
@@ -58,6 +58,12 @@ def stack(prefect_api: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
                 stack.start_worker(pool)
             deployed = stack.prefect("--no-prompt", "deploy", "--all", timeout=600)
             assert deployed.returncode == 0, deployed.stdout[-3000:] + deployed.stderr[-3000:]
+            # The scheduler inserts the nightly's next runs (3.8.8's never did); keep
+            # them for the test, then pause it: no test worker may run a real nightly.
+            stack.nightly_scheduled = wait_for(
+                lambda: stack.scheduled_runs("nightly-scraping"), timeout=180
+            )
+            stack.pause("nightly-scraping")
             yield stack
         finally:
             for worker in stack.workers.values():

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+import httpx
 import yaml
 
 from forecast_keiba.replica.server import ReplicaServer
@@ -31,6 +32,8 @@ class Stack:
     replica: ReplicaServer
     tmp: Path
     workers: dict[str, subprocess.Popen] = field(default_factory=dict)  # by pool
+    # The nightly's runs the server's scheduler made right after `prefect deploy`.
+    nightly_scheduled: list[dict[str, Any]] = field(default_factory=list)
 
     def start_worker(self, pool: str) -> subprocess.Popen:
         """``prefect worker start`` on ``pool`` with the environment ``make up`` gives its
@@ -93,6 +96,19 @@ class Stack:
         assert found, result.stdout[-3000:] + result.stderr[-3000:]
         run = api(self.api_url, f"flow_runs/{found.group(1)}")
         return run["id"], run["state"]["name"]
+
+    def scheduled_runs(self, deployment: str) -> list[dict[str, Any]]:
+        """The deployment's flow runs that its schedule put in the future (state Scheduled)."""
+        return [r for r in self.flow_runs(deployment) if r["state"]["type"] == "SCHEDULED"]
+
+    def pause(self, deployment: str) -> None:
+        """Pause the deployment and drop its scheduled runs, so that no worker of the
+        tests ever starts one (the nightly would scrape with the default conf)."""
+        found = self.deployment(deployment)
+        httpx.patch(f"{self.api_url}/deployments/{found['id']}", json={"paused": True},
+                    timeout=30).raise_for_status()  # fmt: skip
+        for run in self.scheduled_runs(deployment):
+            httpx.delete(f"{self.api_url}/flow_runs/{run['id']}", timeout=30).raise_for_status()
 
     def deployment(self, name: str) -> dict[str, Any]:
         return api(self.api_url, f"deployments/name/kedro/{name}")

@@ -31,7 +31,7 @@ def test_full_pipeline_runs_one_task_per_kedro_node(stack: Stack, full_pipeline_
 def test_nightly_schedule_and_limits_are_as_declared(stack: Stack) -> None:
     declared = DECLARED["nightly-scraping"]
     deployment = stack.deployment("nightly-scraping")
-    schedules = [s["schedule"] for s in deployment["schedules"] if s["active"]]
+    schedules = [s["schedule"] for s in deployment["schedules"]]  # paused by the tests
     assert [(s["cron"], s["timezone"]) for s in schedules] == [
         (s["cron"], s["timezone"]) for s in declared["schedules"]
     ]

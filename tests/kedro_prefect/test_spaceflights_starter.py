@@ -95,11 +95,13 @@ def kedro_node_names(venv: Path, project: Path) -> set[str]:
     script = (
         "from pathlib import Path; from kedro.framework.startup import bootstrap_project; "
         "bootstrap_project(Path.cwd()); from kedro.framework.project import pipelines; "
-        "print('\\n'.join(n.name for n in pipelines['__default__'].nodes))"
+        "import json; nodes = pipelines['__default__'].nodes; "
+        "print('NODES=' + json.dumps([n.name for n in nodes]))"
     )
     result = subprocess.run([str(venv / "bin" / "python"), "-c", script], cwd=project,
                             capture_output=True, text=True, check=True)  # fmt: skip
-    return set(result.stdout.split())
+    line = next(x for x in result.stdout.splitlines() if x.startswith("NODES="))
+    return set(json.loads(line.removeprefix("NODES=")))
 
 
 def flow_run_id(output: str) -> str:

@@ -7,6 +7,7 @@ the ``kedro prefect`` commands (cli.py). See flows/README.md.
 """
 
 import os
+import warnings
 
 # This tool must never phone home, whatever project it runs.
 for _name, _value in {
@@ -21,6 +22,14 @@ for _name, _value in {
     "RAY_ENABLE_UV_RUN_RUNTIME_ENV": "0",
 }.items():
     os.environ.setdefault(_name, _value)
+# Kedro's config loader calls an OmegaConf API that OmegaConf deprecated: a warning
+# meant for Kedro's developers, printed at every config load of every run.
+warnings.filterwarnings(
+    "ignore", message=r"register_new_resolver\(\) is deprecated", category=UserWarning
+)
+# Without PREFECT_API_URL, Prefect starts a temporary local server; its 20 s default
+# start-up budget is not enough on a busy 2-core machine (it then fails the whole run).
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 
 from kedro_prefect.flow import kedro_flow, pipeline_flow, plan_pipeline  # noqa: E402
 from kedro_prefect.runner import PrefectRunner  # noqa: E402

@@ -26,9 +26,11 @@ from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
 from kedro.pipeline import Pipeline
 from prefect import Flow, flow
+from prefect.states import Failed, State
 
 from kedro_prefect.config import CONFIG_KEY, CONFIG_PATTERNS, ExecutionMode, OrchestrationConfig
 from kedro_prefect.execution import ExecutionTarget
+from kedro_prefect.failures import NodesFailed
 from kedro_prefect.logs import run_logging
 from kedro_prefect.plan import Plan, build_plan
 from kedro_prefect.runner import PrefectRunner
@@ -177,25 +179,33 @@ def kedro_session(
         yield project, metadata.package_name, session, context, load_orchestration_config(context)
 
 
-def run_pipeline(pipeline: str = "__default__", **arguments: Any) -> dict[str, str]:
-    """The body of every Kedro flow: see :func:`kedro_flow` for the arguments."""
+def run_pipeline(pipeline: str = "__default__", **arguments: Any) -> dict[str, str] | State:
+    """The body of every Kedro flow: see :func:`kedro_flow` for the arguments.
+
+    Failed nodes end the flow run Failed with a message naming each one and its
+    root cause (not with a traceback of the summary: the nodes' own tracebacks are
+    in their task runs' logs)."""
     refresh = arguments.pop("refresh", False)
     execution = arguments.pop("execution", None)
     filters = {k: arguments.pop(k, None) for k in FILTERS}
-    with (
-        kedro_session(**arguments) as (project, package, session, context, config),
-        flow_mlflow_run(context, project, pipeline),
-    ):
-        runner = PrefectRunner(
-            config,
-            pipeline_name=pipeline,
-            refresh=refresh,
-            state_dir=state_dir(project, config),
-            execution=execution,
-            session_args=arguments,
-        )
-        with run_logging(["kedro", package, "kedro_prefect", *config.loggers], config.console_logs):
-            session.run(pipeline_names=[pipeline], runner=runner, **filters)
+    try:
+        with (
+            kedro_session(**arguments) as (project, package, session, context, config),
+            flow_mlflow_run(context, project, pipeline),
+        ):
+            runner = PrefectRunner(
+                config,
+                pipeline_name=pipeline,
+                refresh=refresh,
+                state_dir=state_dir(project, config),
+                execution=execution,
+                session_args=arguments,
+            )
+            loggers = ["kedro", package, "kedro_prefect", *config.loggers]
+            with run_logging(loggers, config.console_logs):
+                session.run(pipeline_names=[pipeline], runner=runner, **filters)
+    except NodesFailed as failed:  # Kedro's on_pipeline_error hooks and MLflow saw it
+        return Failed(message=str(failed))
     return {name: state.name for name, state in runner.states.items()}
 
 

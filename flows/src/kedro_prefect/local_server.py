@@ -86,6 +86,15 @@ def prefect_server(home: Path, database_url: str | None = None) -> Iterator[str]
             process.kill()
 
 
+def server_tracebacks(log: Path, limit: int = 3) -> list[str]:
+    """The first ``limit`` tracebacks in a server's log, each with the lines that
+    follow it: a healthy server logs none, so each is a broken service (a scheduler
+    failing every cycle) or request that green client calls can hide."""
+    lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+    found = [i for i, line in enumerate(lines) if line.startswith("Traceback (most recent")]
+    return ["\n".join(lines[max(0, i - 2) : i + 40]) for i in found[:limit]]
+
+
 def is_healthy(api_url: str) -> bool:
     try:
         return httpx.get(f"{api_url}/health", timeout=2).status_code == 200

@@ -34,6 +34,7 @@ from prefect.utilities.annotations import quote
 from kedro_prefect import artifacts
 from kedro_prefect.config import OrchestrationConfig
 from kedro_prefect.execution import ExecutionTarget, resource_problem
+from kedro_prefect.failures import NodesFailed, failure_reason
 from kedro_prefect.node_task import (
     RUNS,
     NodeJob,
@@ -45,18 +46,6 @@ from kedro_prefect.node_task import (
 from kedro_prefect.plan import Plan, PlanError, build_plan
 
 log = logging.getLogger(__name__)
-
-
-class NodesFailed(RuntimeError):
-    """Some nodes failed (after their retries); the message names them."""
-
-    def __init__(self, failed: dict[str, str], not_run: list[str]) -> None:
-        self.failed = failed
-        self.not_run = not_run
-        lines = [f"{name}: {reason}" for name, reason in failed.items()]
-        if not_run:
-            lines.append(f"not run (upstream failed): {', '.join(not_run)}")
-        super().__init__("node(s) failed: " + "; ".join(lines))
 
 
 class _RowCounter:
@@ -166,7 +155,7 @@ class PrefectRunner(AbstractRunner):
 
         artifacts.publish_run_summary(plan, self.states, self.results, context.rows)
         failed = {
-            name: str(state.message or state.name)
+            name: failure_reason(state)
             for name, state in self.states.items()
             if state.is_failed() or state.is_crashed()
         }

@@ -1,0 +1,59 @@
+"""What a failed node says first: its root cause.
+
+Kedro wraps dataset errors (``DatasetError: raw_pages: Failed while saving data
+to dataset PartitionedDataset(...)``) around the error that matters (a refused
+connection naming its URL, a missing file naming its path); Prefect prefixes
+"Task run encountered an exception". An operator reading a flow run's state
+message or the console needs the innermost cause first, with the node's name;
+the whole chain stays in the task run's logs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+MAX_CAUSE_CHARS = 500
+
+
+def root_cause(exc: BaseException) -> BaseException:
+    """The innermost exception of ``exc``'s chain (explicit causes, then implicit
+    context unless suppressed)."""
+    seen = {id(exc)}
+    while True:
+        inner = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
+        if inner is None or id(inner) in seen:
+            return exc
+        seen.add(id(inner))
+        exc = inner
+
+
+def describe(exc: BaseException) -> str:
+    """``Type: message`` of the root cause, on one line, bounded in length."""
+    cause = root_cause(exc)
+    text = " ".join(f"{type(cause).__name__}: {cause}".split())
+    return text if len(text) <= MAX_CAUSE_CHARS else text[: MAX_CAUSE_CHARS - 1] + "…"
+
+
+def failure_reason(state: Any) -> str:
+    """A failed task run's root cause, or its state message when the exception is
+    not at hand (a crashed run, a sub-flow)."""
+    try:
+        result = state.result(raise_on_failure=False)
+    except Exception:  # the result could not be read back: the message must do
+        result = None
+    if isinstance(result, BaseException):
+        return describe(result)
+    return str(state.message or state.name)
+
+
+class NodesFailed(RuntimeError):
+    """Some nodes failed (after their retries); the message names each with its
+    root cause first, then what did not run."""
+
+    def __init__(self, failed: dict[str, str], not_run: list[str]) -> None:
+        self.failed = failed
+        self.not_run = not_run
+        lines = [f"node {name!r} failed: {reason}" for name, reason in failed.items()]
+        if not_run:
+            lines.append(f"not run (upstream failed): {', '.join(not_run)}")
+        super().__init__("; ".join(lines))

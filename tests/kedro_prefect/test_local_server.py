@@ -1,0 +1,32 @@
+"""The server-log check that every test server passes at the end of the session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kedro_prefect.local_server import server_tracebacks
+
+SCHEDULER_FAILURE = """\
+08:00:01.000 | INFO    | prefect.server - Scheduler service started
+08:00:02.000 | ERROR   | prefect.server.services.scheduler - Unexpected error in: scheduler
+Traceback (most recent call last):
+  File "prefect/server/services/scheduler.py", line 240, in _insert_scheduled_flow_runs
+sqlalchemy.exc.InvalidRequestError: Can't evaluate bulk DML statement
+08:00:03.000 | INFO    | uvicorn.access - "GET /api/health HTTP/1.1" 200
+"""
+
+
+def test_a_traceback_in_the_log_is_reported_with_its_context(tmp_path: Path) -> None:
+    log = tmp_path / "server.log"
+    log.write_text(SCHEDULER_FAILURE * 5)
+    found = server_tracebacks(log)
+    assert len(found) == 3  # the first three, not fifty
+    assert "Unexpected error in: scheduler" in found[0]
+    assert "Can't evaluate bulk DML statement" in found[0]
+
+
+def test_a_clean_or_missing_log_has_none(tmp_path: Path) -> None:
+    log = tmp_path / "server.log"
+    log.write_text("08:00:01.000 | INFO    | prefect.server - started\\n")
+    assert server_tracebacks(log) == []
+    assert server_tracebacks(tmp_path / "absent.log") == []
