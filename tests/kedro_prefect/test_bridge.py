@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -279,3 +280,14 @@ def test_concurrency_key_takes_a_slot_of_its_global_limit(prefect_api: str, toy:
     )
     limit = api(prefect_api, "v2/concurrency_limits/toy-reports")
     assert limit["active_slots"] == 0  # taken while the node ran, released after
+
+
+def test_flow_run_names_tell_runs_apart(prefect_api: str, toy: Path) -> None:
+    plain = run(toy, pipeline="main")
+    changed = run(toy, pipeline="main", params={"title": "renamed"})
+    again = run(toy, pipeline="main", params={"title": "renamed"})
+    names = [api(prefect_api, f"flow_runs/{state.state_details.flow_run_id}")["name"]
+             for state in (plain, changed, again)]  # fmt: skip
+    assert re.fullmatch(r"kedro main \d{4}-\d{2}-\d{2}", names[0]), names
+    assert re.fullmatch(r"kedro main \d{4}-\d{2}-\d{2} #[0-9a-f]{6}", names[1]), names
+    assert names[1] == names[2]  # the same request, the same digest

@@ -9,9 +9,10 @@ per flow run and hand node execution to :class:`~kedro_prefect.runner.PrefectRun
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -209,7 +210,30 @@ def run_pipeline(pipeline: str = "__default__", **arguments: Any) -> dict[str, s
     return {name: state.name for name, state in runner.states.items()}
 
 
-@flow(name="kedro", flow_run_name="kedro-{pipeline}", log_prints=True, validate_parameters=True)
+def run_name(bound_pipeline: str | None = None) -> Callable[[], str]:
+    """Flow-run names that tell runs apart in the UI: the deployment (if any), the
+    pipeline, the day it was due and a digest of what was asked (env, params,
+    filters, refresh), e.g. ``nightly-scraping: data_engineering 2026-12-02 #3fa2c1``."""
+
+    def name() -> str:
+        from prefect.runtime import deployment, flow_run
+
+        parameters = dict(flow_run.parameters or {})
+        pipeline = bound_pipeline or parameters.pop("pipeline", None) or "__default__"
+        asked = {k: v for k, v in parameters.items() if v not in (None, False, [], {})}
+        asked.pop("project_path", None)
+        due = flow_run.scheduled_start_time
+        parts = [f"{deployment.name}:" if deployment.name else "kedro", pipeline]
+        parts.append(due.date().isoformat() if due else "")
+        if asked:
+            digest = json.dumps(asked, sort_keys=True, default=str)
+            parts.append("#" + hashlib.sha256(digest.encode()).hexdigest()[:6])
+        return " ".join(part for part in parts if part)
+
+    return name
+
+
+@flow(name="kedro", flow_run_name=run_name(), log_prints=True, validate_parameters=True)
 def kedro_flow(
     pipeline: str = "__default__",
     env: str | None = None,
@@ -265,7 +289,9 @@ def pipeline_flow(pipeline: str, *, name: str | None = None) -> Flow[..., dict[s
     label = pipeline.strip("_") or "default"
     run.__name__ = run.__qualname__ = f"kedro_{label}"
     run.__doc__ = f"Run the Kedro pipeline {pipeline!r}, one Prefect task per node."
-    return flow(name=name or f"kedro-{label}", flow_run_name=f"kedro-{label}", log_prints=True)(run)
+    return flow(name=name or f"kedro-{label}", flow_run_name=run_name(pipeline), log_prints=True)(
+        run
+    )
 
 
 def plan_pipeline(
