@@ -105,3 +105,13 @@ def test_plan_cli_names_what_is_wrong_in_one_line(prefect_api: str, toy: Path) -
         assert line.startswith("kedro prefect: error: no pipeline named 'nope'"), line
         assert "main" in line and "Traceback" not in line and "\n" not in line
     assert not (toy / "data").exists()  # nothing ran
+
+
+def test_cli_params_reach_nodes_typed_as_kedro_run_types_them(prefect_api: str, toy: Path) -> None:
+    """``--params "title=true"`` / ``title=null``: the node gets True / None, not strings."""
+    import json
+
+    for raw, expected in (("true", True), ("null", None), ("3", 3)):
+        result = kedro_prefect(toy, "run", "-p", "main", "--params", f"title={raw}")
+        assert result.exit_code == 0, result.output[-3000:]
+        assert json.loads((toy / "data" / "report.json").read_text())["title"] == expected
