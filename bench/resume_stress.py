@@ -103,7 +103,7 @@ def resume_once(api_url: str, workdir: Path, n: int, execution: str | None = Non
         pipeline=pipeline, project_path=str(project), params={"n": n},
         execution=execution, return_state=True,
     )  # fmt: skip
-    if not (failed.is_failed() and "clean: " in str(failed.message)):
+    if not (failed.is_failed() and "'clean' failed" in str(failed.message)):
         raise RuntimeError(f"the first attempt should fail at clean: {failed.message}")
     switch.unlink()  # the fault is fixed
     flow_run_id = str(failed.state_details.flow_run_id)
