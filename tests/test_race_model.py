@@ -120,6 +120,19 @@ def test_a_hidden_layer_is_seeded_and_predicts_without_jax(planted) -> None:
     np.testing.assert_allclose(sums, 1.0)
 
 
+def test_scores_do_not_extrapolate_beyond_the_training_range(planted) -> None:
+    """A column standardised on a narrow training range can reach 100+ later; a
+    linear score would then make one runner a certain winner."""
+    from sklearn.preprocessing import StandardScaler
+
+    x, race_id, position = planted
+    ranker = RaceRanker(prepare=StandardScaler(), objective="conditional_logit", device="cpu")
+    ranker.fit(x, race_id, position)
+    edge = x.max(axis=0)
+    far = edge + 100.0 * x.std(axis=0)
+    np.testing.assert_allclose(ranker.race_scores(far[None, :]), ranker.race_scores(edge[None, :]))
+
+
 @pytest.fixture(scope="module")
 def split() -> tuple[pd.DataFrame, pd.DataFrame]:
     world = World(WorldConfig(seed=8, n_days=12, races_per_day=8, upcoming_days=0))

@@ -395,7 +395,12 @@ class RaceRanker:
 
     ``prepare`` turns the feature frame into numbers (an unfitted sklearn-style
     transformer; fitted by :meth:`fit`); :meth:`race_scores` gives each runner's
-    log-score, whose per-race softmax is the win probability."""
+    log-score, whose per-race softmax is the win probability.
+
+    Inputs are clipped to the range each column had in training: linear scores
+    extrapolate without limit, and a column that barely varied in training (the
+    real February data's form figures over its first week) is then standardised
+    into values of 100+ later, which made single runners near-certain winners."""
 
     prepare: Any
     objective: str = "plackett_luce"
@@ -407,6 +412,7 @@ class RaceRanker:
     seed: int = 0
     device: str = "auto"
     fitted: ScoreFit | None = field(default=None, repr=False)
+    input_range: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         objective_depth(self.objective, self.depth)  # fail on an unknown objective now
@@ -420,6 +426,7 @@ class RaceRanker:
 
     def fit(self, features: Any, race_id: Any, finish_position: Any) -> RaceRanker:
         x = np.asarray(self.prepare.fit_transform(features), dtype=np.float64)
+        self.input_range = (x.min(axis=0), x.max(axis=0)) if len(x) else None
         batch = pack_races(
             x,
             np.asarray(race_id),
@@ -435,7 +442,10 @@ class RaceRanker:
     def race_scores(self, features: Any) -> np.ndarray:
         if self.fitted is None:
             raise RuntimeError("RaceRanker.race_scores before fit")
-        return self.fitted.scores(np.asarray(self.prepare.transform(features), dtype=np.float64))
+        x = np.asarray(self.prepare.transform(features), dtype=np.float64)
+        if self.input_range is not None:
+            x = np.clip(x, *self.input_range)
+        return self.fitted.scores(x)
 
 
 def race_softmax(scores: np.ndarray, race_id: np.ndarray) -> np.ndarray:
