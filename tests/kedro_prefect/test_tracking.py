@@ -43,7 +43,7 @@ def test_a_flow_run_is_one_mlflow_run_tagged_and_linked(prefect_api: str, tmp_pa
     assert tags["prefect.flow_run_id"] == flow_run_id
     assert flow_run_id in tags["prefect.flow_run_url"]
     assert run.info.status == "FINISHED"
-    assert run.data.params["training.model.kind"] == "hist_gradient_boosting"
+    assert run.data.params["training.model.kind"] == "race_ranking"
     assert "log_loss_model" in run.data.metrics and len(run.outputs.model_outputs) == 1
     artifacts = api(prefect_api, "artifacts/filter", {"artifacts": {
         "flow_run_id": {"any_": [flow_run_id]}, "key": {"any_": ["mlflow-run-training"]},
@@ -98,7 +98,7 @@ def test_nodes_in_other_processes_log_into_the_flow_runs_run(
     assert run.info.run_id == run_id
     assert run.info.status == "FINISHED"  # ended by the bridge, when the flow ended
     assert "prefect.flow_run_id" in run.data.tags
-    assert run.data.params["model_card.kind"] == "hist_gradient_boosting"  # process 2
+    assert run.data.params["model_card.kind"] == "race_ranking"  # process 2
     assert {"races", "train_set"} <= {i.dataset.name for i in run.inputs.dataset_inputs}  # 1
     assert "log_loss_model" in run.data.metrics and len(run.outputs.model_outputs) == 1
 

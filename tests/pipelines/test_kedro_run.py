@@ -108,6 +108,17 @@ def test_model_beats_uniform_on_held_out_races(run: Run) -> None:
     assert 0.5 < metrics["auc_win"] <= 1.0
 
 
+def test_the_configured_ranking_model_trained_and_names_its_device(run: Run) -> None:
+    """conf/base trains the per-race ranking model (JAX); the card and the report say
+    where: the CPU here, a CUDA device on a GPU worker."""
+    card = json.loads((run.data / "06_models" / "model_card.json").read_text())
+    assert card["kind"] == "race_ranking" and card["objective"] == "plackett_luce"
+    assert card["device"] == "cpu" or card["device"].startswith("cuda:")
+    assert card["fit_converged"] and card["with_market_odds"]
+    report = (run.data / "08_reporting" / "model_report.txt").read_text(encoding="utf-8")
+    assert f"race_ranking + market odds on {card['device']}" in report
+
+
 def test_second_run_fetches_no_result_page_twice(run: Run) -> None:
     run.server.clear_log()
     result = run.kedro_run("--pipeline", "scraping")

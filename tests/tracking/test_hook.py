@@ -74,7 +74,7 @@ def test_kedro_run_logs_one_complete_run(project: Project) -> None:
     (run,) = project.runs()
     assert run.info.status == "FINISHED"
     params, metrics, tags = run.data.params, run.data.metrics, run.data.tags
-    assert params["training.model.kind"] == "hist_gradient_boosting"
+    assert params["training.model.kind"] == "race_ranking"
     assert params["model_card.device"] == "cpu"  # the device the model was fitted on
     assert params["backtest.ev_threshold"] == "0.0"
     for name in (
@@ -170,7 +170,7 @@ def test_processes_sharing_a_run_id_log_into_that_one_run(tmp_path: Path) -> Non
     (run,) = project.runs()
     assert run.info.run_id == run_id
     assert run.info.status == "RUNNING"  # the hooks did not end a run they were given
-    assert run.data.params["model_card.kind"] == "hist_gradient_boosting"  # second process
+    assert run.data.params["model_card.kind"] == "race_ranking"  # second process
     assert "log_loss_model" in run.data.metrics
     inputs = {i.dataset.name for i in run.inputs.dataset_inputs}
     assert {"races", "train_set"} <= inputs  # read by the first process

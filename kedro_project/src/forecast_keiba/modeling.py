@@ -33,6 +33,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
 from forecast_keiba.features import CATEGORICAL, NUMERIC
+from forecast_keiba.race_model import RaceRanker
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,7 @@ class RaceWinModel:
     def race_probabilities(self, frame: pd.DataFrame, *, market: bool = True) -> pd.Series:
         """Win probability of every runner; each race sums to 1. ``market=False``
         gives a market variant's probabilities without the odds."""
-        logits = self.temperature * _logit(self._scores(frame))
+        logits = self.temperature * _scores(self.estimator, frame)
         fundamental = _race_softmax(logits, frame["race_id"])
         if not (market and self.market_weights):
             return pd.Series(fundamental, index=frame.index, name="win_prob")
@@ -106,9 +107,6 @@ class RaceWinModel:
         )
         probabilities = np.where(have_odds, _race_softmax(blended, frame["race_id"]), fundamental)
         return pd.Series(probabilities, index=frame.index, name="win_prob")
-
-    def _scores(self, frame: pd.DataFrame) -> np.ndarray:
-        return self.estimator.predict_proba(frame[FEATURES])[:, 1]
 
 
 def market_probabilities(frame: pd.DataFrame) -> pd.Series:
@@ -125,7 +123,9 @@ def market_probabilities(frame: pd.DataFrame) -> pd.Series:
 
 def train_win_model(train: pd.DataFrame, training: Mapping[str, Any]) -> RaceWinModel:
     """The model this run nominates: ``training.model``, or ``training.gpu_model``
-    when ``training.use_gpu`` allows it and a CUDA device is present."""
+    when ``training.use_gpu`` allows it and a CUDA device is present. A
+    ``race_ranking`` model picks its device itself: CUDA under ``use_gpu: auto``
+    when JAX sees one, else the CPU."""
     spec = dict(training.get("model") or {})
     gpu_spec = training.get("gpu_model")
     use_gpu = str(training.get("use_gpu", "auto"))
@@ -133,6 +133,8 @@ def train_win_model(train: pd.DataFrame, training: Mapping[str, Any]) -> RaceWin
         raise ValueError(f"training.use_gpu: expected 'auto' or 'never', got {use_gpu!r}")
     if gpu_spec and use_gpu == "auto" and cuda_available():
         spec = {**dict(gpu_spec), "device": "cuda"}
+    if spec.get("kind") == "race_ranking":
+        spec.setdefault("device", "auto" if use_gpu == "auto" else "cpu")
     return fit_race_model(train, spec, training)
 
 
@@ -155,19 +157,19 @@ def fit_race_model(
         train, float(training.get("calibration_fraction", 0.2))
     )
     estimator, device = _estimator(kind, spec, random_state)
-    estimator.fit(fit_days[FEATURES], fit_days["won"].astype(int))
-    scores = _logit(estimator.predict_proba(calibration[FEATURES])[:, 1])
+    _fit(estimator, fit_days)
+    scores = _scores(estimator, calibration)
     temperature = _fit_temperature(scores, calibration)
     market_weights = None
     if with_market:
         fundamental = _race_softmax(temperature * scores, calibration["race_id"])
         market_weights = _fit_market_blend(fundamental, calibration)
     final, _ = _estimator(kind, spec, random_state)
-    final.fit(train[FEATURES], train["won"].astype(int))
+    _fit(final, train)
     model = RaceWinModel(
         estimator=final,
         kind=kind,
-        device=device,
+        device=final.device_name if isinstance(final, RaceRanker) else device,
         temperature=temperature,
         market_weights=market_weights,
         spec={"kind": kind, "with_market_odds": with_market, **spec},
@@ -192,6 +194,10 @@ def model_card(model: RaceWinModel, train: pd.DataFrame) -> dict[str, Any]:
         "train_end": str(pd.Timestamp(train["date"].max()).date()),
         "features": len(FEATURES),
     }
+    if isinstance(model.estimator, RaceRanker) and model.estimator.fitted is not None:
+        card["objective"] = model.estimator.objective
+        card["fit_iterations"] = model.estimator.fitted.iterations
+        card["fit_converged"] = model.estimator.fitted.converged
     if model.market_weights:
         card["market_weight_model"] = round(model.market_weights[0], 6)
         card["market_weight_market"] = round(model.market_weights[1], 6)
@@ -214,9 +220,34 @@ def cuda_available() -> bool:
     return result.returncode == 0 and "GPU" in result.stdout
 
 
-def _estimator(kind: str, spec: Mapping[str, Any], random_state: Any) -> tuple[Pipeline, str]:
-    """(unfitted pipeline, device) for a model kind; unknown kinds and keys fail by name."""
+def _fit(estimator: Any, frame: pd.DataFrame) -> None:
+    """A runner classifier learns who won; a race ranker each race's finishing order."""
+    if isinstance(estimator, RaceRanker):
+        estimator.fit(frame[FEATURES], frame["race_id"], frame["finish_position"])
+    else:
+        estimator.fit(frame[FEATURES], frame["won"].astype(int))
+
+
+def _scores(estimator: Any, frame: pd.DataFrame) -> np.ndarray:
+    """Each runner's log-score (a race's softmax of them is its win distribution)."""
+    if isinstance(estimator, RaceRanker):
+        return estimator.race_scores(frame[FEATURES])
+    return _logit(estimator.predict_proba(frame[FEATURES])[:, 1])
+
+
+def _estimator(
+    kind: str, spec: Mapping[str, Any], random_state: Any
+) -> tuple[Pipeline | RaceRanker, str]:
+    """(unfitted estimator, device) for a model kind; unknown kinds and keys fail by name."""
     spec = dict(spec)
+    if kind == "race_ranking":  # forecast_keiba.race_model: per-race softmax, JAX
+        known = _pop_known(spec, kind, RACE_RANKING_KEYS)
+        ranker = RaceRanker(prepare=_one_hot_preprocessor(), seed=int(random_state or 0), **known)
+        if spec:
+            raise ValueError(
+                f"training model {kind!r}: unknown parameter(s) {', '.join(sorted(spec))}"
+            )
+        return ranker, ranker.device_name
     if kind == "logistic_regression":
         classifier = LogisticRegression(
             C=float(spec.pop("C", 1.0)),
@@ -245,7 +276,7 @@ def _estimator(kind: str, spec: Mapping[str, Any], random_state: Any) -> tuple[P
     else:
         raise ValueError(
             f"training model kind {kind!r} is unknown "
-            "(logistic_regression, hist_gradient_boosting, xgboost)"
+            "(logistic_regression, hist_gradient_boosting, xgboost, race_ranking)"
         )
     if spec:
         raise ValueError(f"training model {kind!r}: unknown parameter(s) {', '.join(sorted(spec))}")
@@ -257,6 +288,7 @@ HIST_GRADIENT_BOOSTING_KEYS = {
     "l2_regularization", "max_features", "early_stopping", "validation_fraction",
     "n_iter_no_change",
 }  # fmt: skip
+RACE_RANKING_KEYS = {"objective", "depth", "hidden", "l2", "max_iter", "tol", "device"}
 XGBOOST_KEYS = {
     "n_estimators", "learning_rate", "max_depth", "min_child_weight", "subsample",
     "colsample_bytree", "reg_lambda", "reg_alpha", "max_bin",
