@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import fuzz_corpus
@@ -110,3 +111,41 @@ def test_a_pedigree_whose_rowspans_do_not_add_up_is_refused() -> None:
     assert broken != html
     with pytest.raises(ParseError, match=r"blood table: 1 ancestor.* in generation 1"):
         parse_page(render.encode(broken), source="profile")
+
+
+def test_a_result_page_that_lost_its_payout_tables_is_refused(
+    result_page: tuple[str, bytes],
+) -> None:
+    """It used to parse as a race that paid nothing: every bet on it settled at zero."""
+    source, content = result_page
+    html = content.decode("euc_jp")
+    without = re.sub(r'<table[^>]*class="pay_table_01".*?</table>', "", html, flags=re.S)
+    assert without != html
+    with pytest.raises(ParseError, match=r"finished but no payouts"):
+        parse_page(without.encode("euc_jp"), source=source)
+
+
+def test_a_race_nobody_finished_has_no_payouts_and_parses() -> None:
+    """A cancelled race (every runner scratched or pulled up) really pays nothing."""
+    field = [dataclasses.replace(r, finish="取消", time="", odds="", popularity="")
+             for r in pb.runners(6)]  # fmt: skip
+    page = parse_page(pb.db_race_page(field, payouts=[]), source="cancelled.html")
+    assert isinstance(page, RaceResultPage) and page.payouts == ()
+    assert {entry.finish_status for entry in page.entries} == {"scratched"}
+
+
+def test_a_pedigree_that_lost_a_parent_block_or_link_is_refused() -> None:
+    """A lost parent block (generation 1) or a parent without its horse link used to
+    parse with the sire/dam ids missing."""
+    world = World(WorldConfig(seed=2, n_days=2, races_per_day=6, upcoming_days=0))
+    horse_id = world.horses.ids[int(world.entries["horse"][0])]
+    html = render.render_horse_profile(world.horse_profile(horse_id), world.horse_context(horse_id))
+    start = html.index("blood_table")
+    head, table = html[:start], html[start:]
+    unlinked = head + re.sub(r'<a href="/horse/[^"]*"[^>]*>(.*?)</a>', r"\1", table, count=1)
+    with pytest.raises(ParseError, match=r"parent without its horse link"):
+        parse_page(render.encode(unlinked), source="profile")
+    no_parents = head + re.sub(r'<td[^>]*rowspan="2"[^>]*>.*?</td>', "", table, flags=re.S)
+    assert no_parents != html
+    with pytest.raises(ParseError, match=r"generation\(s\) \[1\] missing"):
+        parse_page(render.encode(no_parents), source="profile")

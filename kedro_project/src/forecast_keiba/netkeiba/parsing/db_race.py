@@ -16,7 +16,7 @@ from forecast_keiba.netkeiba.errors import ParseError
 from forecast_keiba.netkeiba.model import NoRacePage, Payout, RaceResultPage
 from forecast_keiba.netkeiba.parsing import cells
 from forecast_keiba.netkeiba.parsing.entries import read_entries
-from forecast_keiba.netkeiba.parsing.integrity import refuse_repeats
+from forecast_keiba.netkeiba.parsing.integrity import refuse_missing_payouts, refuse_repeats
 from forecast_keiba.netkeiba.parsing.payouts import payout_rows
 from forecast_keiba.netkeiba.parsing.race_info import build_race_info
 from forecast_keiba.netkeiba.parsing.tables import (
@@ -75,6 +75,7 @@ def parse_db_race(tree: LexborHTMLParser, source: str) -> RaceResultPage:
         payouts.extend(_payouts(pay_table, source))
     # a combination pays once per bet: a repeat is a repeated row, not a second payout
     refuse_repeats([(p.bet_type, p.combination) for p in payouts], source, "payouts")
+    refuse_missing_payouts(entries, payouts, source)
     return RaceResultPage(source=source, race=race, entries=entries, payouts=tuple(payouts))
 
 

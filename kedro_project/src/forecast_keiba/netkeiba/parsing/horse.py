@@ -172,7 +172,8 @@ def _ancestors(table: LexborNode | None) -> tuple[Ancestor, ...]:
 
 
 def _refuse_misshapen(ancestors: tuple[Ancestor, ...], source: str) -> None:
-    """ParseError unless generation g holds 2**g ancestors, for every generation present.
+    """ParseError unless generations 1..n are all there, each g holding 2**g ancestors,
+    and both parents carry their horse id.
 
     Generations come from rowspans, so a lost or damaged rowspan would move
     an ancestor into another generation and shift every position after it:
@@ -181,6 +182,14 @@ def _refuse_misshapen(ancestors: tuple[Ancestor, ...], source: str) -> None:
     counts: dict[int, int] = {}
     for ancestor in ancestors:
         counts[ancestor.generation] = counts.get(ancestor.generation, 0) + 1
+    if not counts:
+        return  # no blood table at all: a profile without one is whole
+    missing = sorted(set(range(1, max(counts) + 1)) - set(counts))
+    if missing:
+        raise ParseError(source, f"blood table: generation(s) {missing} missing (a lost block)")
+    parents = [a for a in ancestors if a.generation == 1]
+    if any(parent.horse_id is None for parent in parents):
+        raise ParseError(source, "blood table: a parent without its horse link (sire/dam id)")
     for generation, count in sorted(counts.items()):
         if count != 2**generation:
             raise ParseError(

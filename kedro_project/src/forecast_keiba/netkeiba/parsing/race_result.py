@@ -25,7 +25,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from forecast_keiba.netkeiba.errors import ParseError
 from forecast_keiba.netkeiba.model import Payout, RaceResultPage
 from forecast_keiba.netkeiba.parsing.entries import read_entries
-from forecast_keiba.netkeiba.parsing.integrity import refuse_repeats
+from forecast_keiba.netkeiba.parsing.integrity import refuse_missing_payouts, refuse_repeats
 from forecast_keiba.netkeiba.parsing.payouts import payout_rows
 from forecast_keiba.netkeiba.parsing.race_page import race_info_of
 from forecast_keiba.netkeiba.parsing.tables import Table, lines_of, text_of
@@ -47,6 +47,7 @@ def parse_race_result(tree: LexborHTMLParser, source: str) -> RaceResultPage:
         payouts.extend(_payouts(pay_table, source))
     # a combination pays once per bet: a repeat is a repeated row, not a second payout
     refuse_repeats([(p.bet_type, p.combination) for p in payouts], source, "payouts")
+    refuse_missing_payouts(entries, payouts, source)
     return RaceResultPage(source=source, race=race, entries=entries, payouts=tuple(payouts))
 
 
