@@ -101,17 +101,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# Nothing here may phone home (flows/ sets the same when imported; Kedro may load first).
-for _name, _value in {"DO_NOT_TRACK": "1", "KEDRO_DISABLE_TELEMETRY": "true",
-                      "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}.items():  # fmt: skip
-    os.environ.setdefault(_name, _value)
-
-from _support import (  # noqa: E402
+from _support import (
     KEDRO_PROJECT,
     copy_kedro_project,
     postgres_available,
     throwaway_postgres,
 )
+
+import no_telemetry  # noqa: F401  (nothing here may phone home; Kedro may load first)
 
 PACKAGE = "bridge_bench_chain"
 
@@ -499,9 +496,9 @@ class TrainingInputs(threading.Thread):
         self.seconds = 0.0
 
     def run(self) -> None:
-        from forecast_keiba.demo import format_params
-        from forecast_keiba.replica.server import ReplicaServer
-        from forecast_keiba.replica.world import World, WorldConfig
+        from forecast_keiba.console.demo import format_params
+        from netkeiba_replica.server import ReplicaServer
+        from netkeiba_replica.world import World, WorldConfig
 
         started = time.perf_counter()
         try:

@@ -33,14 +33,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-# Nothing here may phone home; Ray workers use this interpreter (see flows/__init__.py).
-for _name, _value in {"DO_NOT_TRACK": "1", "KEDRO_DISABLE_TELEMETRY": "true",
-                      "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-                      "RAY_USAGE_STATS_ENABLED": "0",
-                      "RAY_ENABLE_UV_RUN_RUNTIME_ENV": "0"}.items():  # fmt: skip
-    os.environ.setdefault(_name, _value)
+import no_telemetry  # noqa: F401  (nothing here may phone home)
 
-from _support import copy_kedro_project  # noqa: E402  (after the no-phone-home settings)
+# Ray workers use this interpreter and environment (see flows/__init__.py).
+os.environ.setdefault("RAY_ENABLE_UV_RUN_RUNTIME_ENV", "0")
+
+from _support import copy_kedro_project
 
 REPORT = Path("data") / "08_reporting" / "forecast.txt"
 
@@ -48,7 +46,7 @@ REPORT = Path("data") / "08_reporting" / "forecast.txt"
 def replica_params(days: int, races_per_day: int) -> dict[str, Any]:
     """A smaller embedded world than the default, on a free port, scraped whole."""
     from flows.local_server import free_port
-    from forecast_keiba.replica.world import World, WorldConfig
+    from netkeiba_replica.world import World, WorldConfig
 
     start = dt.date(2023, 1, 7)
     world = World(WorldConfig(seed=42, start_date=start, n_days=days,

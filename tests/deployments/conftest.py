@@ -17,8 +17,8 @@ from collections.abc import Iterator
 import pytest
 
 from flows.local_server import api
-from forecast_keiba.replica.server import ReplicaServer
-from forecast_keiba.replica.world import World, WorldConfig
+from netkeiba_replica.server import ReplicaServer
+from netkeiba_replica.world import World, WorldConfig
 from tests.deployments.e2e_support import Stack
 from tests.support import REPO
 

@@ -15,8 +15,8 @@ from typing import Any, TypeVar
 import yaml
 
 from flows.local_server import api
-from forecast_keiba.replica.server import ReplicaServer
-from forecast_keiba.replica.world import World
+from netkeiba_replica.server import ReplicaServer
+from netkeiba_replica.world import World
 from tests.support import REPO, make_conf
 
 WATCH_TIMEOUT_S = 900

@@ -28,7 +28,7 @@ from mlflow import MlflowClient
 
 from deployments import stack
 from flows.local_server import free_port
-from forecast_keiba.replica.world import World, WorldConfig
+from netkeiba_replica.world import World, WorldConfig
 from tests.support import (
     KEDRO_PROJECT,
     REPO,

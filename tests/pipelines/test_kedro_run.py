@@ -16,10 +16,10 @@ import pandas as pd
 import pytest
 from nbclient import NotebookClient
 
-from forecast_keiba.demo import format_params
-from forecast_keiba.replica.server import ReplicaServer
-from forecast_keiba.replica.world import World
-from forecast_keiba.tables import tables_from_pages
+from forecast_keiba.console.demo import format_params
+from forecast_keiba.data.tables import tables_from_pages
+from netkeiba_replica.server import ReplicaServer
+from netkeiba_replica.world import World
 from tests.support import KEDRO_PROJECT, make_conf
 
 

@@ -29,14 +29,14 @@ from prefect.logging.handlers import APILogHandler
 from flows import kedro_flow
 from flows.cli import parse_params
 from flows.local_server import api
-from forecast_keiba.demo import format_params
+from forecast_keiba.console.demo import format_params
+from forecast_keiba.data.tables import tables_from_pages
 from forecast_keiba.netkeiba.decode import decode_html
 from forecast_keiba.netkeiba.page_cache import PageCache
 from forecast_keiba.netkeiba.parsing import parse_page, truncation
-from forecast_keiba.replica.faults import FaultConfig
-from forecast_keiba.replica.server import ReplicaServer
-from forecast_keiba.replica.world import World, WorldConfig
-from forecast_keiba.tables import tables_from_pages
+from netkeiba_replica.faults import FaultConfig
+from netkeiba_replica.server import ReplicaServer
+from netkeiba_replica.world import World, WorldConfig
 from tests.support import KEDRO_PROJECT, make_conf
 
 FAULTS_ENV = "faults"
