@@ -10,7 +10,7 @@ from forecast_keiba.netkeiba.model import RaceListPage
 from forecast_keiba.netkeiba.urls import SiteUrls
 from netkeiba_replica import _chrome
 from netkeiba_replica.context import DayContext
-from netkeiba_replica.render import _PREMIUM, _date_jp, _e
+from netkeiba_replica.markup import PREMIUM_ICON, date_jp, escaped
 
 
 def render_day_list(
@@ -36,7 +36,7 @@ def render_day_list(
 <tr>
 <th>　</th>
 <th>レース名</th>
-<th>映像<br /><img height="16" src="{_PREMIUM}" width="16" /></th>
+<th>映像<br /><img height="16" src="{PREMIUM_ICON}" width="16" /></th>
 <th>勝ち馬(騎手)</th>
 <th>2着馬(騎手)</th>
 <th>3着馬(騎手)</th>
@@ -62,13 +62,13 @@ def render_day_list(
     )
     return (
         _chrome.db_head(
-            f"{_date_jp(day)}のレース情報 | 競馬データベース - netkeiba.com", "db_race_list"
+            f"{date_jp(day)}のレース情報 | 競馬データベース - netkeiba.com", "db_race_list"
         )
         + _chrome.db_genre_menu("レース")
         + f"""<div id="contents" class="fc">
 <div id="main">
 <div class="cate_bar">
-<h2><a href="/race/list/{ymd}/">{_date_jp(day)}</a>のレース情報</h2>
+<h2><a href="/race/list/{ymd}/">{date_jp(day)}</a>のレース情報</h2>
 </div>
 {"".join(blocks)}<div class="mb30">
 <div data-cptid="1492793"></div>
@@ -91,8 +91,8 @@ def render_day_list(
 
 def _day_row(r) -> str:
     placed = "".join(
-        f'\n<td class="bml txt_l">\n<a href="/horse/{hid}/">{_e(hname)}</a>\n<br />\n'
-        f'<div align="right"> (<a href="/jockey/result/recent/{jid}/">{_e(jname)}</a>) </div>\n</td>'
+        f'\n<td class="bml txt_l">\n<a href="/horse/{hid}/">{escaped(hname)}</a>\n<br />\n'
+        f'<div align="right"> (<a href="/jockey/result/recent/{jid}/">{escaped(jname)}</a>) </div>\n</td>'
         for hid, hname, jid, jname in r.placed
     )
     placed += '\n<td class="bml txt_l">\n</td>' * (3 - len(r.placed))
@@ -100,7 +100,7 @@ def _day_row(r) -> str:
 <tr>
 <td align="right" class="bml" width="20">{r.race_number}</td>
 <td class="bml txt_l">
-<a href="/race/{r.race_id}/">{_e(r.name)}</a>
+<a href="/race/{r.race_id}/">{escaped(r.name)}</a>
 <br />
 <div align="right">{r.course}&nbsp;&nbsp;{r.field_size}頭</div>
 </td>

@@ -8,7 +8,14 @@ from forecast_keiba.netkeiba.model import HorseProfilePage
 from forecast_keiba.netkeiba.urls import SiteUrls
 from netkeiba_replica import _chrome
 from netkeiba_replica.context import HorseContext
-from netkeiba_replica.render import _SEX, _STATUS_CELL, _date_jp, _e, _time, _weight
+from netkeiba_replica.markup import (
+    SEX_MARK,
+    STATUS_CELL,
+    date_jp,
+    escaped,
+    race_time,
+    weight_text,
+)
 
 
 def render_horse_profile(
@@ -16,17 +23,17 @@ def render_horse_profile(
 ) -> str:
     """db.netkeiba ``/horse/<id>/``: profile table, blood table, results table."""
     ctx = ctx or HorseContext()
-    name = _e(page.name)
-    sex = _SEX.get(page.sex or "", "")
+    name = escaped(page.name)
+    sex = SEX_MARK.get(page.sex or "", "")
     status = "現役" if ctx.active else "抹消"
     age = f"{ctx.age}歳" if ctx.active and ctx.age else ""
-    birth = _date_jp(page.birth_date)
+    birth = date_jp(page.birth_date)
     rows = ctx.rows
     wins = [r for r in rows if r.finish_position == 1]
     seconds = sum(r.finish_position == 2 for r in rows)
     thirds = sum(r.finish_position == 3 for r in rows)
     best = (
-        f'<a href="/race/{wins[0].race_id}/" title="{_e(wins[0].race_name)}">{_e(wins[0].race_name)}</a>'
+        f'<a href="/race/{wins[0].race_id}/" title="{escaped(wins[0].race_name)}">{escaped(wins[0].race_name)}</a>'
         if wins
         else ""
     )
@@ -65,19 +72,19 @@ def render_horse_profile(
 </tr>
 <tr>
 <th>調教師</th>
-<td><a href="/trainer/{page.trainer_id}/" title="{_e(ctx.trainer_name)}">{_e(ctx.trainer_name)}</a> ({"美浦" if ctx.trainer_east else "栗東"})</td>
+<td><a href="/trainer/{page.trainer_id}/" title="{escaped(ctx.trainer_name)}">{escaped(ctx.trainer_name)}</a> ({"美浦" if ctx.trainer_east else "栗東"})</td>
 </tr>
 <tr>
 <th>馬主</th>
 <td>
-<img alt="{_e(ctx.owner_name)}" class="OwnerColours" src="https://cdn.netkeiba.com/img//db/colours/no_data.gif" />
-<a href="/owner/{page.owner_id}/" title="{_e(ctx.owner_name)}">{_e(ctx.owner_name)}</a>
+<img alt="{escaped(ctx.owner_name)}" class="OwnerColours" src="https://cdn.netkeiba.com/img//db/colours/no_data.gif" />
+<a href="/owner/{page.owner_id}/" title="{escaped(ctx.owner_name)}">{escaped(ctx.owner_name)}</a>
 </td>
 </tr>
 <tr>
 <th>生産者</th>
 <td>
-<a href="/breeder/{page.breeder_id}/" title="{_e(ctx.breeder_name)}">{_e(ctx.breeder_name)}</a>
+<a href="/breeder/{page.breeder_id}/" title="{escaped(ctx.breeder_name)}">{escaped(ctx.breeder_name)}</a>
 </td>
 </tr>
 <tr>
@@ -106,28 +113,28 @@ def render_horse_profile(
 <table cellpadding="0" cellspacing="0" class="blood_table" summary="{name}の血統表">
 <tr>
 <td class="b_ml" rowspan="2">
-<a href="/horse/ped/{page.sire_id}/" title="{_e(ctx.sire_name)}">{_e(ctx.sire_name)}</a>
+<a href="/horse/ped/{page.sire_id}/" title="{escaped(ctx.sire_name)}">{escaped(ctx.sire_name)}</a>
 </td>
 <td class="b_ml">
-<a href="/horse/ped/{ss_id}/">{_e(ss_name)}</a>
+<a href="/horse/ped/{ss_id}/">{escaped(ss_name)}</a>
 </td>
 </tr>
 <tr>
 <td class="b_fml">
-<a href="/horse/ped/{sd_id}/">{_e(sd_name)}</a>
+<a href="/horse/ped/{sd_id}/">{escaped(sd_name)}</a>
 </td>
 </tr>
 <tr>
 <td class="b_fml" rowspan="2">
-<a href="/horse/ped/{page.dam_id}/">{_e(ctx.dam_name)}</a>
+<a href="/horse/ped/{page.dam_id}/">{escaped(ctx.dam_name)}</a>
 </td>
 <td class="b_ml">
-<a href="/horse/ped/{page.damsire_id}/">{_e(ctx.damsire_name)}</a>
+<a href="/horse/ped/{page.damsire_id}/">{escaped(ctx.damsire_name)}</a>
 </td>
 </tr>
 <tr>
 <td class="b_fml">
-<a href="/horse/ped/{dd_id}/">{_e(dd_name)}</a>
+<a href="/horse/ped/{dd_id}/">{escaped(dd_name)}</a>
 </td>
 </tr>
 </table>
@@ -182,7 +189,7 @@ def _horse_row(r, x) -> str:
     pos = (
         str(r.finish_position)
         if r.finish_position is not None
-        else _STATUS_CELL.get(r.finish_status or "", "")
+        else STATUS_CELL.get(r.finish_status or "", "")
     )
     if r.finish_status == "demoted":
         pos = f"{r.finish_position}(降)"
@@ -196,10 +203,10 @@ def _horse_row(r, x) -> str:
     return f"""
 <tr>
 <td><a href="/race/list/{d:%Y%m%d}/">{d:%Y/%m/%d}</a></td>
-<td><a href="/race/sum/{x.venue_code}/{d:%Y%m%d}/">{_e(r.venue)}</a></td>
+<td><a href="/race/sum/{x.venue_code}/{d:%Y%m%d}/">{escaped(r.venue)}</a></td>
 <td>{x.weather}</td>
 <td class="txt_right">{x.race_number}</td>
-<td class=""><a href="/race/{r.race_id}/" title="{_e(r.race_name)}">{_e(r.race_name)}</a></td>
+<td class=""><a href="/race/{r.race_id}/" title="{escaped(r.race_name)}">{escaped(r.race_name)}</a></td>
 <td></td>
 <td class="txt_right">{r.field_size}</td>
 <td class="txt_right">{r.bracket}</td>
@@ -207,12 +214,12 @@ def _horse_row(r, x) -> str:
 <td class="txt_right">{"" if r.win_odds is None else f"{r.win_odds:.1f}"}</td>
 <td class="txt_right">{"" if r.popularity is None else r.popularity}</td>
 <td class="bml txt_right">{pos}</td>
-<td><a href="/jockey/result/recent/{r.jockey_id}/" title="{_e(x.jockey_name)}">{_e(x.jockey_name)}</a></td>
-<td>{_weight(r.weight_carried)}</td>
+<td><a href="/jockey/result/recent/{r.jockey_id}/" title="{escaped(x.jockey_name)}">{escaped(x.jockey_name)}</a></td>
+<td>{weight_text(r.weight_carried)}</td>
 <td>{_SURF_SHORT.get(r.surface or "", "")}{r.distance_m}</td>
 <td>{_GOING_SHORT.get(r.going or "", "")}</td>
 <td class="bml txt_right"><div align="center"><a href="https://regist.netkeiba.com/?pid=premium&service=p44">**</a></div></td>
-<td class="txt_right">{_time(r.time_s)}</td>
+<td class="txt_right">{race_time(r.time_s)}</td>
 <td class="txt_right">{r.margin or ""}</td>
 <td class="bml txt_right"><div style="text-align:center;"><a href="https://regist.netkeiba.com/?pid=premium&service=p04">**</a></div></td>
 <td>{x.passing}</td>
@@ -221,6 +228,6 @@ def _horse_row(r, x) -> str:
 <td>{bw}</td>
 <td align="center" class="bml" nowrap="nowrap">   </td>
 <td class="bml" nowrap="nowrap">   </td>
-<td><a href="/horse/{x.winner[0]}/">{_e(x.winner[1])}</a></td>
+<td><a href="/horse/{x.winner[0]}/">{escaped(x.winner[1])}</a></td>
 <td> </td>
 </tr>"""

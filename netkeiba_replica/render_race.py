@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from html import escape
 
 from forecast_keiba.netkeiba import vocab
 from forecast_keiba.netkeiba.model import Entry, RaceCardPage, RaceListPage
@@ -21,25 +20,13 @@ from forecast_keiba.netkeiba.race_id import JRA_VENUES
 from forecast_keiba.netkeiba.urls import SiteUrls
 from netkeiba_replica import _chrome
 from netkeiba_replica.context import DayContext, RaceContext
+from netkeiba_replica.markup import DIRECTION_TEXT, SEX_MARK, escaped
 
-_SEX = {"colt": "牡", "filly": "牝", "gelding": "セ"}
-_DIRECTION_TEXT = {
-    "right": "右",
-    "left": "左",
-    "straight": "直線",
-    "right_outer": "右 外",
-    "left_outer": "左 外",
-    "right_inner": "右 内",
-}
 _MARK = {3: "▲", 2: "△", 1: "☆"}
 _WEEKDAY = "月火水木金土日"
 _GRADE_ICON = {"G1": 1, "G2": 2, "G3": 3, "L": 15}
 _FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 _MARKS = ("--", "◎", "◯", "▲", "△", "☆", "消")
-
-
-def _e(text: object) -> str:
-    return escape(str(text), quote=True)
 
 
 def render_race_card(
@@ -54,27 +41,25 @@ def render_race_card(
     number = race.race_number or int(rid[10:])
     day = race.date or dt.date(int(rid[:4]), 1, 1)
     title = (
-        f"{_e(race.name).translate(_FULLWIDTH)} 出馬表 | {day.year}年{day.month}月{day.day}日 "
+        f"{escaped(race.name).translate(_FULLWIDTH)} 出馬表 | {day.year}年{day.month}月{day.day}日 "
         f"{venue_name}{number}R レース情報(JRA) - netkeiba"
     )
     canonical = f"{urls.race_base.rstrip('/')}/race/shutuba.html?race_id={rid}"
-    description = (
-        f"{day.year}年{day.month}月{day.day}日 {venue_name}{number}R {_e(race.name)}の出馬表です。"
-    )
+    description = f"{day.year}年{day.month}月{day.day}日 {venue_name}{number}R {escaped(race.name)}の出馬表です。"
     siblings = ctx.meeting_race_ids or (rid,)
     nums = "".join(
         f'<li class="{"Active" if r == rid else ""}">\n<a href="?race_id={r}" title="">\n{int(r[10:])}R\n</a>\n</li>'
         for r in siblings
     )
     kaisai = "".join(
-        f'<li{" class=" + chr(34) + "Active" + chr(34) if n == venue_name else ""}><a href="?race_id={r}">{_e(n)}</a></li>\n'
+        f'<li{" class=" + chr(34) + "Active" + chr(34) if n == venue_name else ""}><a href="?race_id={r}">{escaped(n)}</a></li>\n'
         for n, r in (ctx.day_meetings or ((venue_name, rid),))
     )
     grade = ""
     if ctx.grade:
         grade = f'<span class="Icon_GradeType Icon_GradeType{_GRADE_ICON[ctx.grade]}"></span>'
     surface = vocab.label(vocab.SURFACE, race.surface) if race.surface else ""
-    direction = f" ({_DIRECTION_TEXT[race.direction]})" if race.direction else ""
+    direction = f" ({DIRECTION_TEXT[race.direction]})" if race.direction else ""
     data01 = (
         f'{race.start_time or ""}発走 /<!-- <span class="Turf"> --><span> {surface}{race.distance_m}m</span>'
         f"{direction}\n"
@@ -119,7 +104,7 @@ def render_race_card(
 </span>
 </div><!-- /.RaceList_Item01 -->
 <div class="RaceList_Item02">
-<h1 class="RaceName">{_e(race.name)}{grade}
+<h1 class="RaceName">{escaped(race.name)}{grade}
 
 </h1>
 <div class="RaceData01">
@@ -129,7 +114,7 @@ def render_race_card(
 <span>{venue_name}</span>
 <span>{ctx.nichi}日目</span>
 <span>サラ系{_age_part(age_text).translate(_FULLWIDTH)}</span>
-<span>{_e(ctx.class_label)}</span>
+<span>{escaped(ctx.class_label)}</span>
 &nbsp;&nbsp;&nbsp;&nbsp;&nbsp;
 <span>{ctx.conditions}</span>
 <span>{len(page.entries)}頭</span>
@@ -239,18 +224,18 @@ def _card_row(e: Entry, k: int, rid: str, ctx: RaceContext, urls: SiteUrls) -> s
 <td class="HorseInfo">
 <div>
 <div>
- <span class="HorseName"><a href="{db}/horse/{e.horse_id}" target="_blank" title="{_e(e.horse_name)}">{_e(e.horse_name)}<img id="myhorse_{e.horse_id}" class="disp_none Favorite" src="https://cdn.netkeiba.com/img.race/common/img/icon/icon_horse.png?2019073001" alt="" width="18"></a></span>
+ <span class="HorseName"><a href="{db}/horse/{e.horse_id}" target="_blank" title="{escaped(e.horse_name)}">{escaped(e.horse_name)}<img id="myhorse_{e.horse_id}" class="disp_none Favorite" src="https://cdn.netkeiba.com/img.race/common/img/icon/icon_horse.png?2019073001" alt="" width="18"></a></span>
 </div>
 </div>
 </td>
-<td class="Barei Txt_C">{_SEX.get(e.sex or "", "")}{e.age if e.age is not None else ""}</td>
+<td class="Barei Txt_C">{SEX_MARK.get(e.sex or "", "")}{e.age if e.age is not None else ""}</td>
 <td class="Txt_C">{"" if e.weight_carried is None else f"{e.weight_carried:.1f}"}</td>
 <td class="Jockey">
-<a  href="{db}/jockey/result/recent/{e.jockey_id}/" target="_blank" title="{_e(e.jockey_name or "")}">{mark}{_e(e.jockey_name or "")}</a>
+<a  href="{db}/jockey/result/recent/{e.jockey_id}/" target="_blank" title="{escaped(e.jockey_name or "")}">{mark}{escaped(e.jockey_name or "")}</a>
 
 
 </td>
-<td class="Trainer"><span class="Label{1 if east else 2}">{"美浦" if east else "栗東"}</span><a href="{db}/trainer/result/recent/{e.trainer_id}/" target="_blank" title="{_e(e.trainer_name or "")}">{_e(e.trainer_name or "")}</a></td>
+<td class="Trainer"><span class="Label{1 if east else 2}">{"美浦" if east else "栗東"}</span><a href="{db}/trainer/result/recent/{e.trainer_id}/" target="_blank" title="{escaped(e.trainer_name or "")}">{escaped(e.trainer_name or "")}</a></td>
 <td class="Weight">
 {weight}
 </td>
@@ -274,7 +259,7 @@ def _card_row(e: Entry, k: int, rid: str, ctx: RaceContext, urls: SiteUrls) -> s
 </div>
 <div class="NoteCheck_Inner SelectedHorse">
 <input type="checkbox" name="KettoNum" value="{e.horse_id}" id="checkbox{e.horse_id}" class="NoteCheck" checked="checked" disabled="disabled">
-<label for="checkbox{e.horse_id}" class="bk01 NoteCheck_Label">{_e(e.horse_name)}</label>
+<label for="checkbox{e.horse_id}" class="bk01 NoteCheck_Label">{escaped(e.horse_name)}</label>
 </div>
 <div class="NoteTextarea_Inner">
 <textarea id="Note" class="NoteTextarea" rows="6" placeholder="全角100文字以内で入力してください"></textarea>
@@ -332,7 +317,7 @@ def _list_item(rid: str, r) -> str:
         content = f"""<div class="Race_Num Race_Fixed"><span>{r.race_number}R</span></div>
 <div class="RaceList_ItemContent">
 <div class="RaceList_ItemTitle">
-<span class="ItemTitle">{_e(r.name)}</span>
+<span class="ItemTitle">{escaped(r.name)}</span>
 </div>
 <div class="RaceData">
 <span class="RaceList_Itemtime">{r.start_time}</span>

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
@@ -32,7 +32,7 @@ from netkeiba_replica.context import (
     RaceSummary,
 )
 from netkeiba_replica.payouts import race_payouts
-from netkeiba_replica.population import COLOURS, SEX_LABELS
+from netkeiba_replica.population import COLOURS, SEX_LABELS, Horses, People, Stallions
 from netkeiba_replica.simulate import (
     DEMOTED,
     EXCLUDED,
@@ -42,13 +42,40 @@ from netkeiba_replica.simulate import (
     STATUS_CODES,
 )
 
-if TYPE_CHECKING:
-    from netkeiba_replica.world import World
+
+class _Config(Protocol):
+    seed: int
+    sell_bracket_exacta: bool
+
+
+class World(Protocol):
+    """What the views read of a world: ``netkeiba_replica.world.World`` has it all. A
+    protocol, so that the world imports its views and the views never import the world."""
+
+    config: _Config
+    races: dict[str, np.ndarray]
+    entries: dict[str, np.ndarray]
+    entry_race: np.ndarray
+    race_ids: tuple[str, ...]
+    horses: Horses
+    people: People
+    stallions: Stallions
+    special_names: list[str]
+    stakes_names: list[str]
+
+    @property
+    def today(self) -> dt.date: ...
+
+    def racing_days(self) -> tuple[dt.date, ...]: ...
+
+    def race_indices_on(self, day: dt.date) -> list[int]: ...
+
+    def horse_entry_index(self) -> tuple[np.ndarray, np.ndarray]: ...
+
 
 _GRADE = re.compile(r"\((G1|G2|G3|L)\)$")
 _PRIZE = (510, 510, 750, 1000, 1500, 2200)  # winner's prize by level, 10k yen
 _WEATHER_LABEL = ("晴", "曇", "雨", "小雨", "雪", "小雪")
-_GOING_LABEL = ("良", "稍重", "重", "不良")
 _GOING_SHORT = ("良", "稍", "重", "不")
 _SURFACE_SHORT = ("芝", "ダ", "障")
 
@@ -184,7 +211,7 @@ def race_context(world: World, r: int) -> RaceContext:
     venue = f"{int(races['venue'][r]):02d}"
     level = int(races["level"][r])
     special = int(races["special"][r]) >= 0
-    same_day = [i for i in world._by_date.get(day, [])]
+    same_day = [i for i in world.race_indices_on(day)]
     meeting_ids = tuple(
         world.race_ids[i] for i in same_day if int(races["venue"][i]) == int(races["venue"][r])
     )
@@ -318,7 +345,7 @@ def day_context(world: World, day: dt.date, include_upcoming: bool) -> DayContex
     races, ent, h, p = world.races, world.entries, world.horses, world.people
     meetings: dict[int, list[RaceSummary]] = {}
     meta: dict[int, tuple[int, int, int, int]] = {}
-    for r in world._by_date.get(day, []):
+    for r in world.race_indices_on(day):
         if races["upcoming"][r] and not include_upcoming:
             continue
         v = int(races["venue"][r])

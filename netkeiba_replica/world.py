@@ -157,7 +157,11 @@ class World:
 
     def race_ids_on(self, day: dt.date) -> tuple[str, ...]:
         """Every race id of ``day`` (run or upcoming), venue by venue, race by race."""
-        return tuple(self.race_ids[i] for i in self._by_date.get(day, ()))
+        return tuple(self.race_ids[i] for i in self.race_indices_on(day))
+
+    def race_indices_on(self, day: dt.date) -> list[int]:
+        """Row numbers (in ``races``) of every race of ``day``, in race-id order."""
+        return self._by_date.get(day, [])
 
     def has_race(self, race_id: str) -> bool:
         return race_id in self._index
