@@ -1,8 +1,9 @@
 """The package layout's rules, checked on the code itself.
 
-* Every module of ``forecast_keiba`` and of ``netkeiba_replica`` imports on its own, in a
-  process where no other module of ours was loaded before it: an import circle cannot
-  hide behind the order in which a test session happened to import things.
+* No import circles: none in the graph of every import statement between our modules,
+  and every module of ``forecast_keiba`` and of ``netkeiba_replica`` imports on its own,
+  in a process where no other module of ours was loaded before it (a circle cannot hide
+  behind the order in which a test session happened to import things).
 * The domain packages (the lifecycle stages) import neither the Kedro pipelines, nor
   Prefect, nor the bridge (``flows``), nor the replica, nor the command layer; nothing of
   ``forecast_keiba`` imports the replica.
@@ -77,8 +78,7 @@ def imports_of(module: str, path: Path) -> Iterator[tuple[int, str]]:
             if node.level:
                 anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join([*anchor, base] if base else anchor)
-            yield node.lineno, base
-            for alias in node.names:  # `from pkg import module` imports pkg.module
+            for alias in node.names:  # pkg.module, or pkg.name (a name defined by pkg)
                 yield node.lineno, f"{base}.{alias.name}"
 
 
@@ -132,9 +132,76 @@ def test_the_rules_see_lazy_and_relative_imports(tmp_path: Path) -> None:
     assert "forecast_keiba.data.sibling" in names
     found = violations({"forecast_keiba.data.stage": module}, NOT_FOR_DOMAIN)
     assert [v.split(": ", 1)[1] for v in found] == [
-        "forecast_keiba.data.stage imports netkeiba_replica.world (the replica)",
+        "forecast_keiba.data.stage imports netkeiba_replica.world.World (the replica)",
         "forecast_keiba.data.stage imports prefect (Prefect)",
     ]
+
+
+def import_graph(modules: dict[str, Path]) -> dict[str, set[str]]:
+    """module -> the modules of ours it imports (a ``from`` name resolved to the module
+    that defines it: the longest dotted prefix that is a module)."""
+    graph: dict[str, set[str]] = {}
+    for module, path in modules.items():
+        targets = set()
+        for _, name in imports_of(module, path):
+            parts = name.split(".")
+            for end in range(len(parts), 0, -1):
+                target = ".".join(parts[:end])
+                if target in modules:
+                    if target != module:
+                        targets.add(target)
+                    break
+        graph[module] = targets
+    return graph
+
+
+def circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in graph[node]:
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_import_circles() -> None:
+    graph = import_graph({**PRODUCTION, **REPLICA, **modules_of(kedro_atomic)})
+    assert circles(graph) == []
+
+
+def test_a_circle_through_a_lazy_import_is_found(tmp_path: Path) -> None:
+    (tmp_path / "page.py").write_text("from pkg.helpers import escape\n", encoding="utf-8")
+    (tmp_path / "helpers.py").write_text(
+        "def escape():\n    from pkg.page import render\n", encoding="utf-8"
+    )
+    graph = import_graph({"pkg.page": tmp_path / "page.py", "pkg.helpers": tmp_path / "helpers.py"})
+    assert circles(graph) == [["pkg.helpers", "pkg.page"]]
 
 
 # One process loads the third-party libraries our modules use (the slow part), checks that
