@@ -1,11 +1,13 @@
-"""The EmbeddedReplica hook serves the world of ``source.embedded_replica`` with
-the faults its ``faults`` block asks for (conf/faults), and stops it after the run."""
+"""The replica's Kedro hook serves the world of ``source.embedded_replica`` with the
+faults its ``faults`` block asks for (conf/faults), stops it after the run, and exports
+the world's ground truth; without a world (conf/live) it does nothing."""
 
 from __future__ import annotations
 
 import socket
 
 import httpx
+import pytest
 from kedro.io import DataCatalog, MemoryDataset
 from kedro.pipeline import Pipeline, node
 
@@ -38,3 +40,32 @@ def test_embedded_replica_serves_the_configured_faults_until_the_run_ends() -> N
         hook.after_pipeline_run()
     with socket.socket() as sock:
         assert sock.connect_ex(("127.0.0.1", port)) != 0  # stopped with the run
+
+
+def test_embedded_replica_exports_the_ground_truth_of_the_configured_world(tmp_path) -> None:
+    from forecast_keiba.data.ground_truth import GroundTruthDataset
+    from netkeiba_replica.world import World, WorldConfig
+
+    world = {"seed": 3, "start_date": "2023-01-07", "n_days": 2, "races_per_day": 2}
+    source = {"db_base_url": "https://db.netkeiba.com", "embedded_replica": world}  # not served
+    truth = GroundTruthDataset(filepath=str(tmp_path / "ground_truth.parquet"))
+    catalog = DataCatalog({"params:source": MemoryDataset(source), "ground_truth": truth})
+    pipeline = Pipeline([node(lambda s: s, "params:source", "out", name="reads_source")])
+    EmbeddedReplica().before_pipeline_run(run_params={}, pipeline=pipeline, catalog=catalog)
+    exported = truth.load()
+    expected = World(WorldConfig.from_params(world)).ground_truth()
+    expected = expected[~expected["upcoming"]]
+    assert list(exported["race_id"]) == list(expected["race_id"])
+    assert exported["true_win_prob"].to_numpy() == pytest.approx(expected["true_win_prob"])
+
+
+def test_embedded_replica_does_nothing_without_a_configured_world(tmp_path) -> None:
+    from forecast_keiba.data.ground_truth import GroundTruthDataset
+
+    source = {"db_base_url": "https://db.netkeiba.com", "embedded_replica": None}  # conf/live
+    truth = GroundTruthDataset(filepath=str(tmp_path / "ground_truth.parquet"))
+    catalog = DataCatalog({"params:source": MemoryDataset(source), "ground_truth": truth})
+    pipeline = Pipeline([node(lambda s: s, "params:source", "out", name="reads_source")])
+    EmbeddedReplica().before_pipeline_run(run_params={}, pipeline=pipeline, catalog=catalog)
+    assert not (tmp_path / "ground_truth.parquet").exists()
+    assert truth.load().empty  # real data: no truth
