@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecast_keiba.models import fitting
 from forecast_keiba.data.tables import tables_from_pages
 from forecast_keiba.features.pre_race import features_from_tables
+from forecast_keiba.models import fitting
 from forecast_keiba.models.fitting import fit_race_model, split_by_date, train_win_model
 from netkeiba_replica.world import World, WorldConfig
 
