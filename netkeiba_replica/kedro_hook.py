@@ -35,6 +35,10 @@ from netkeiba_replica.server import ReplicaServer
 from netkeiba_replica.world import World, WorldConfig
 
 log = logging.getLogger(__name__)
+# Kedro logs the project package at INFO, not its plugins; which world a run serves is
+# worth a line all the same (a logging configuration that names this logger decides).
+if log.level == logging.NOTSET:
+    log.setLevel(logging.INFO)
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 TRUTH_DATASET = "ground_truth"
