@@ -1,7 +1,7 @@
 """``keiba demo``: from nothing to the next race day's forecast, offline.
 
 Runs the whole pipeline on the embedded defaults: the offline replica (served
-on 127.0.0.1 by the project's EmbeddedReplica hook, world from
+on 127.0.0.1 by the replica's Kedro hook, world from
 ``conf/base/parameters.yml``), by default as a Prefect flow (one task per Kedro
 node) on a local Prefect server that keeps running afterwards so that the
 printed flow-run URL opens in the UI; with ``--native`` as a plain ``kedro run``.
