@@ -46,7 +46,7 @@ why SQLite makes the figures swing:
    Then ``kedro_flow(pipeline="training", project_path=<copy>)`` is timed
    cold (the first run, then ``refresh=True``) and unchanged (every node
    should come back Cached), alternating, ``--repeats`` times each. The
-   project's own EmbeddedReplica hook runs as in any run unless
+   replica's Kedro hook (EmbeddedReplica) runs as in any run unless
    ``--no-embedded-replica``.
 
 How runs are made comparable on a small, shared machine:
@@ -647,7 +647,7 @@ def report(
         world = ", ".join(f"{k}={v}" for k, v in TRAINING_WORLD.items())
         console.print(
             f"Training pipeline of kedro_project through the bridge (world {world}), "
-            f"flow heartbeats {heartbeats}, project's EmbeddedReplica hook "
+            f"flow heartbeats {heartbeats}, the replica's EmbeddedReplica hook "
             f"{'off' if args.no_embedded_replica else 'on'}; median of {args.repeats}"
         )
         rows = [["run", "median wall s", "server CPU s", "runs (s)", "node states (last run)"]]
@@ -699,7 +699,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--no-embedded-replica",
         action="store_true",
-        help="run training with params source.embedded_replica=null, so that the project's "
+        help="run training with params source.embedded_replica=null, so that the replica's "
         "EmbeddedReplica hook does not build and serve a replica world in every run",
     )
     parser.add_argument(

@@ -9,8 +9,8 @@ One throwaway Prefect server (SQLite, 127.0.0.1, its own PREFECT_HOME in a temp
 dir). Two copies of ``kedro_project/`` (without data) in the temp dir, so each
 run starts cold (empty HTTP page cache, no Prefect cache hits). The default
 pipeline (scrape → preprocess → train → evaluate → forecast) runs on an
-embedded replica world of ``--days`` race days (served by the project's own
-EmbeddedReplica hook on a free loopback port) once with ``execution="local"``
+embedded replica world of ``--days`` race days (served by the replica's Kedro
+hook, EmbeddedReplica, on a free loopback port) once with ``execution="local"``
 and once with ``execution="ray"`` on a local Ray of this machine's CPUs and one
 logical GPU (the project's ``gpu`` class asks for one; this machine has none).
 Both runs must complete and write the same forecast, else the bench fails.
