@@ -32,10 +32,12 @@ import netkeiba_replica
 
 OURS = ("forecast_keiba", "netkeiba_replica", "flows", "kedro_atomic", "no_telemetry",
         "durable_rename")  # fmt: skip
-DOMAIN = tuple(
-    f"forecast_keiba.{stage}"
-    for stage in ("netkeiba", "data", "features", "models", "evaluation", "reporting", "tracking")
-)
+# The stages in data-flow order: the source, its data, features, models, their evaluation,
+# reporting, and the tracking of runs and models.
+STAGES = ("netkeiba", "data", "features", "models", "evaluation", "reporting", "tracking")
+DOMAIN = tuple(f"forecast_keiba.{stage}" for stage in STAGES)
+# The progress display every long loop uses, whatever its stage.
+SHARED_BY_ALL_STAGES = "forecast_keiba.reporting.progress"
 NOT_FOR_DOMAIN = {
     "forecast_keiba.pipelines": "the Kedro pipelines (they wire the domain, not the reverse)",
     "forecast_keiba.pipeline_registry": "the Kedro pipelines",
@@ -107,6 +109,38 @@ def test_the_domain_packages_import_no_pipeline_orchestrator_bridge_or_replica()
     domain = {m: p for m, p in PRODUCTION.items() if any(within(m, d) for d in DOMAIN)}
     assert len(domain) > 40  # every stage is there
     assert violations(domain, NOT_FOR_DOMAIN) == []
+
+
+def stage_of(module: str) -> int | None:
+    """The position of ``module``'s stage in the data flow (``None``: not in a stage)."""
+    for position, stage in enumerate(DOMAIN):
+        if within(module, stage):
+            return position
+    return None
+
+
+def test_a_stage_imports_only_the_stages_before_it() -> None:
+    later = []
+    for module, path in PRODUCTION.items():
+        stage = stage_of(module)
+        for line, name in imports_of(module, path):
+            target = stage_of(name)
+            if stage is None or target is None or within(name, SHARED_BY_ALL_STAGES):
+                continue
+            if target > stage:
+                later.append(f"{path}:{line}: {module} imports {name}, a later stage")
+    assert later == []
+
+
+def test_the_replica_uses_only_the_page_model_of_the_app() -> None:
+    """The replica renders the page model the scraper parses, and nothing else of the app."""
+    found = [
+        f"{path}:{line}: {module} imports {name}"
+        for module, path in REPLICA.items()
+        for line, name in imports_of(module, path)
+        if within(name, "forecast_keiba") and not within(name, "forecast_keiba.netkeiba")
+    ]
+    assert found == []
 
 
 def test_production_code_never_imports_the_replica() -> None:
