@@ -42,7 +42,8 @@ if log.level == logging.NOTSET:
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 TRUTH_DATASET = "ground_truth"
-# The columns and types of forecast_keiba's ground truth table (its data contract).
+# The columns and types of forecast_keiba's ground truth table (its data contract; a copy,
+# since the replica imports only the app's page model: a test holds the two equal).
 TRUTH_COLUMNS = {"race_id": "string", "horse_id": "string", "horse_number": "int16",
                  "true_win_prob": "float64", "date": "datetime64[ns]"}  # fmt: skip
 

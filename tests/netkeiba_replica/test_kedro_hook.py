@@ -69,3 +69,12 @@ def test_embedded_replica_does_nothing_without_a_configured_world(tmp_path) -> N
     EmbeddedReplica().before_pipeline_run(run_params={}, pipeline=pipeline, catalog=catalog)
     assert not (tmp_path / "ground_truth.parquet").exists()
     assert truth.load().empty  # real data: no truth
+
+
+def test_the_exported_truth_has_the_schema_of_the_apps_ground_truth_table() -> None:
+    """The replica may not import the app's data stage, so it keeps its own copy of the
+    table's columns: the two must agree."""
+    from forecast_keiba.data.ground_truth import COLUMNS
+    from netkeiba_replica.kedro_hook import TRUTH_COLUMNS
+
+    assert TRUTH_COLUMNS == COLUMNS
