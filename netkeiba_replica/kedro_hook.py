@@ -62,6 +62,19 @@ def replica_ground_truth(world: World) -> pd.DataFrame:
     )
 
 
+def export_ground_truth(catalog: Any, world: World) -> None:
+    """Save the truth of ``world`` to the catalog's ``ground_truth``, unless it holds that
+    truth already: a night that changes nothing rewrites no file of the raw store."""
+    truth = replica_ground_truth(world)
+    if catalog.exists(TRUTH_DATASET):
+        stored = catalog.load(TRUTH_DATASET)
+        if set(stored.columns) >= set(TRUTH_COLUMNS):
+            stored = stored[list(TRUTH_COLUMNS)].astype(TRUTH_COLUMNS).reset_index(drop=True)
+            if stored.equals(truth):
+                return
+    catalog.save(TRUTH_DATASET, truth)
+
+
 def configured_world(pipeline: Any, catalog: Any) -> tuple[Mapping[str, Any], dict] | None:
     """``source`` and its ``embedded_replica`` block, when this run reads a source that
     describes a replica world; ``None`` otherwise."""
@@ -89,7 +102,7 @@ class EmbeddedReplica:
         source, embedded = configured
         world = World(WorldConfig.from_params(embedded))
         if TRUTH_DATASET in catalog:
-            catalog.save(TRUTH_DATASET, replica_ground_truth(world))
+            export_ground_truth(catalog, world)
         url = urlsplit(source.get("db_base_url", ""))
         if url.hostname not in LOOPBACK or url.port is None:
             return

@@ -78,3 +78,23 @@ def test_the_exported_truth_has_the_schema_of_the_apps_ground_truth_table() -> N
     from netkeiba_replica.kedro_hook import TRUTH_COLUMNS
 
     assert TRUTH_COLUMNS == COLUMNS
+
+
+def test_the_same_truth_is_not_written_again(tmp_path) -> None:
+    """A night that changes nothing rewrites no file of the raw store."""
+    from forecast_keiba.data.ground_truth import GroundTruthDataset
+
+    world = {"seed": 3, "start_date": "2023-01-07", "n_days": 2, "races_per_day": 2}
+    source = {"db_base_url": "https://db.netkeiba.com", "embedded_replica": world}
+    path = tmp_path / "ground_truth.parquet"
+    catalog = DataCatalog(
+        {
+            "params:source": MemoryDataset(source),
+            "ground_truth": GroundTruthDataset(filepath=str(path)),
+        }
+    )
+    pipeline = Pipeline([node(lambda s: s, "params:source", "out", name="reads_source")])
+    EmbeddedReplica().before_pipeline_run(run_params={}, pipeline=pipeline, catalog=catalog)
+    first = path.stat()
+    EmbeddedReplica().before_pipeline_run(run_params={}, pipeline=pipeline, catalog=catalog)
+    assert (path.stat().st_ino, path.stat().st_mtime_ns) == (first.st_ino, first.st_mtime_ns)
