@@ -6,15 +6,14 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-# Telemetry off for everything started from here (the code sets these too).
-export DO_NOT_TRACK := 1
-export KEDRO_DISABLE_TELEMETRY := true
-export PREFECT_SERVER_ANALYTICS_ENABLED := false
-export MLFLOW_DISABLE_TELEMETRY := true
-export RAY_USAGE_STATS_ENABLED := 0
-export RAY_ENABLE_UV_RUN_RUNTIME_ENV := 0
-
 PYTHON ?= python3
+
+# Telemetry off for everything started from here: the one list is no_telemetry/__init__.py,
+# which the code imports too.
+$(foreach opt_out,$(shell $(PYTHON) -m no_telemetry),$(eval export $(opt_out)))
+# Under `uv run`, Ray would start its workers with `uv run` in a copy of the working
+# directory (a hang without network); they use the environment's interpreter instead.
+export RAY_ENABLE_UV_RUN_RUNTIME_ENV := 0
 PREFECT_LOCAL_API = http://127.0.0.1:$${KEIBA_PREFECT_PORT:-4200}/api
 UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 

@@ -23,15 +23,20 @@ KEDRO_PROJECT = REPO / "kedro_project"
 
 def copy_kedro_project(target: Path) -> Path:
     """``kedro_project/`` without its data or state, so ``data_root: data`` lands in the copy."""
-    shutil.copytree(
-        KEDRO_PROJECT,
-        target,
-        ignore=shutil.ignore_patterns(
-            "data", ".kedro_prefect", "__pycache__", "notebooks", ".telemetry", "info.log"
-        ),
-    )
+    shutil.copytree(KEDRO_PROJECT, target, ignore=_project_state)
     (target / "conf" / "local").mkdir(exist_ok=True)
     return target
+
+
+def _project_state(directory: str, names: list[str]) -> set[str]:
+    """What copy_kedro_project leaves out: the project's data folder (not the package's
+    ``forecast_keiba/data/`` stage), caches and run state."""
+    left_out = shutil.ignore_patterns(
+        ".kedro_prefect", "__pycache__", "notebooks", ".telemetry", "info.log"
+    )(directory, names)
+    if Path(directory) == KEDRO_PROJECT and "data" in names:
+        left_out.add("data")
+    return left_out
 
 
 def postgres_bin(name: str) -> str | None:

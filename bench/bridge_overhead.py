@@ -46,7 +46,7 @@ why SQLite makes the figures swing:
    Then ``kedro_flow(pipeline="training", project_path=<copy>)`` is timed
    cold (the first run, then ``refresh=True``) and unchanged (every node
    should come back Cached), alternating, ``--repeats`` times each. The
-   project's own EmbeddedReplica hook runs as in any run unless
+   replica's Kedro hook (EmbeddedReplica) runs as in any run unless
    ``--no-embedded-replica``.
 
 How runs are made comparable on a small, shared machine:
@@ -101,17 +101,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# Nothing here may phone home (flows/ sets the same when imported; Kedro may load first).
-for _name, _value in {"DO_NOT_TRACK": "1", "KEDRO_DISABLE_TELEMETRY": "true",
-                      "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}.items():  # fmt: skip
-    os.environ.setdefault(_name, _value)
-
-from _support import (  # noqa: E402
+from _support import (
     KEDRO_PROJECT,
     copy_kedro_project,
     postgres_available,
     throwaway_postgres,
 )
+
+import no_telemetry  # noqa: F401  (nothing here may phone home; Kedro may load first)
 
 PACKAGE = "bridge_bench_chain"
 
@@ -499,9 +496,9 @@ class TrainingInputs(threading.Thread):
         self.seconds = 0.0
 
     def run(self) -> None:
-        from forecast_keiba.demo import format_params
-        from forecast_keiba.replica.server import ReplicaServer
-        from forecast_keiba.replica.world import World, WorldConfig
+        from forecast_keiba.console.demo import format_params
+        from netkeiba_replica.server import ReplicaServer
+        from netkeiba_replica.world import World, WorldConfig
 
         started = time.perf_counter()
         try:
@@ -650,7 +647,7 @@ def report(
         world = ", ".join(f"{k}={v}" for k, v in TRAINING_WORLD.items())
         console.print(
             f"Training pipeline of kedro_project through the bridge (world {world}), "
-            f"flow heartbeats {heartbeats}, project's EmbeddedReplica hook "
+            f"flow heartbeats {heartbeats}, the replica's EmbeddedReplica hook "
             f"{'off' if args.no_embedded_replica else 'on'}; median of {args.repeats}"
         )
         rows = [["run", "median wall s", "server CPU s", "runs (s)", "node states (last run)"]]
@@ -702,7 +699,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--no-embedded-replica",
         action="store_true",
-        help="run training with params source.embedded_replica=null, so that the project's "
+        help="run training with params source.embedded_replica=null, so that the replica's "
         "EmbeddedReplica hook does not build and serve a replica world in every run",
     )
     parser.add_argument(

@@ -13,7 +13,7 @@ compressed (float32 features; a few MiB for replica2y's 52k runners). Without a
 finished run it simulates Plackett–Luce races instead.
 
 The check itself needs only numpy and JAX (the lent GPU machine has no Kedro,
-sklearn pipeline or network): it loads ``forecast_keiba/race_model.py`` as a
+sklearn pipeline or network): it loads ``forecast_keiba/models/race_model.py`` as a
 file and fits each configuration twice per device (the first fit includes
 compiling), CUDA first, then the CPU, and prints a table and one JSON line:
 losses, seconds, the warm speedup (CPU seconds / CUDA seconds) and the largest
@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
-MODULE = REPO / "kedro_project" / "src" / "forecast_keiba" / "race_model.py"
+MODULE = REPO / "kedro_project" / "src" / "forecast_keiba" / "models" / "race_model.py"
 OUT = REPO / "bench" / "_out"
 FEATURES_FILE = OUT / "gpu_check.npz"
 DATA_ROOTS = ("kedro_project/data/replica2y", "kedro_project/data")
@@ -76,7 +76,7 @@ def prepare(data_root: Path | None, target: Path = FEATURES_FILE) -> Path:
     if train_file is not None:
         import pandas as pd
 
-        from forecast_keiba.modeling import FEATURES, _one_hot_preprocessor
+        from forecast_keiba.models.fitting import FEATURES, _one_hot_preprocessor
 
         train = pd.read_parquet(train_file)
         x = np.asarray(_one_hot_preprocessor().fit_transform(train[FEATURES]), dtype=np.float32)

@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from forecast_keiba.backtest import backtest_bets
-from forecast_keiba.evaluation import PREDICTORS
+from forecast_keiba.evaluation.backtest import backtest_bets
+from forecast_keiba.evaluation.metrics import PREDICTORS
 
 RESAMPLES = 2000
 SEED = 0

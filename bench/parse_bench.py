@@ -27,7 +27,7 @@ Two page sets, each timed on its own batch within the same rounds:
   skipped), by default ``../shared/netkeiba/pages`` when present; without
   either, a "generated" set built by ``tests/netkeiba/parsing/page_builders.py``;
 * replica: ``--replica N`` result pages of the offline replica
-  (:mod:`forecast_keiba.replica`), rendered as its server serves them
+  (:mod:`netkeiba_replica`), rendered as its server serves them
   (EUC-JP, with the race context); ``--replica 0`` leaves them out.
 
 Each set is reported on its own; the headline figures are over all pages
@@ -256,8 +256,8 @@ def replica_pages(count: int, seed: int = 42) -> list[Page]:
     runners for the default 48), turf and dirt, the odd scratched or pulled-up
     horse, the nine bet types paid out.
     """
-    from forecast_keiba.replica.render import encode, render_result_page
-    from forecast_keiba.replica.world import World, WorldConfig
+    from netkeiba_replica.render import encode, render_result_page
+    from netkeiba_replica.world import World, WorldConfig
 
     per_day = max(1, min(120, -(-count // 2)))
     world = World(WorldConfig(seed=seed, n_days=2, races_per_day=per_day, upcoming_days=0))
@@ -402,7 +402,7 @@ def main(argv: list[str] | None = None) -> int:
     sets = [first]
     if args.replica > 0:
         replica = replica_pages(args.replica)
-        sets.append(PageSet("replica", "forecast_keiba.replica, EUC-JP as served", replica))
+        sets.append(PageSet("replica", "netkeiba_replica, EUC-JP as served", replica))
     for page_set in sets:
         cross_check(page_set.pages)
 

@@ -9,8 +9,8 @@ One throwaway Prefect server (SQLite, 127.0.0.1, its own PREFECT_HOME in a temp
 dir). Two copies of ``kedro_project/`` (without data) in the temp dir, so each
 run starts cold (empty HTTP page cache, no Prefect cache hits). The default
 pipeline (scrape → preprocess → train → evaluate → forecast) runs on an
-embedded replica world of ``--days`` race days (served by the project's own
-EmbeddedReplica hook on a free loopback port) once with ``execution="local"``
+embedded replica world of ``--days`` race days (served by the replica's Kedro
+hook, EmbeddedReplica, on a free loopback port) once with ``execution="local"``
 and once with ``execution="ray"`` on a local Ray of this machine's CPUs and one
 logical GPU (the project's ``gpu`` class asks for one; this machine has none).
 Both runs must complete and write the same forecast, else the bench fails.
@@ -33,22 +33,20 @@ import time
 from pathlib import Path
 from typing import Any
 
-# Nothing here may phone home; Ray workers use this interpreter (see kedro_prefect/__init__.py).
-for _name, _value in {"DO_NOT_TRACK": "1", "KEDRO_DISABLE_TELEMETRY": "true",
-                      "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-                      "RAY_USAGE_STATS_ENABLED": "0",
-                      "RAY_ENABLE_UV_RUN_RUNTIME_ENV": "0"}.items():  # fmt: skip
-    os.environ.setdefault(_name, _value)
+import no_telemetry  # noqa: F401  (nothing here may phone home)
 
-from _support import copy_kedro_project  # noqa: E402  (after the no-phone-home settings)
+# Ray workers use this interpreter and environment (see flows/__init__.py).
+os.environ.setdefault("RAY_ENABLE_UV_RUN_RUNTIME_ENV", "0")
+
+from _support import copy_kedro_project
 
 REPORT = Path("data") / "08_reporting" / "forecast.txt"
 
 
 def replica_params(days: int, races_per_day: int) -> dict[str, Any]:
     """A smaller embedded world than the default, on a free port, scraped whole."""
-    from forecast_keiba.replica.world import World, WorldConfig
     from kedro_prefect.local_server import free_port
+    from netkeiba_replica.world import World, WorldConfig
 
     start = dt.date(2023, 1, 7)
     world = World(WorldConfig(seed=42, start_date=start, n_days=days,

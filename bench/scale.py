@@ -62,9 +62,9 @@ def peak_rss_gb() -> float:
 
 def measure_parse(years: float, workdir: Path, seed: int, races_per_day: int) -> dict[str, Any]:
     """Render, parse and tabulate every result page of a world of ``years`` years."""
+    from forecast_keiba.data.tables import tables_from_pages
     from forecast_keiba.netkeiba.parsing import parse_page
-    from forecast_keiba.replica import World, WorldConfig, render
-    from forecast_keiba.tables import tables_from_pages
+    from netkeiba_replica import World, WorldConfig, render
 
     started = time.perf_counter()
     days = max(2, round(years * DAYS_PER_YEAR))
@@ -128,8 +128,8 @@ def measure_train(workdir: Path, model_kind: str | None, parameters: Path) -> di
     """Features, time split and model fit on the tables stage 1 wrote."""
     import pandas as pd
 
-    from forecast_keiba.features import features_from_tables
-    from forecast_keiba.modeling import split_by_date, train_win_model
+    from forecast_keiba.features.pre_race import features_from_tables
+    from forecast_keiba.models.fitting import split_by_date, train_win_model
 
     training = training_parameters(model_kind, parameters)
     races = pd.read_parquet(workdir / "races.parquet")

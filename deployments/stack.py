@@ -39,6 +39,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from deployments.pools import ensure_pools, infra_classes
+from no_telemetry import OPT_OUTS
 
 REPO = Path(__file__).resolve().parents[1]
 VAR = REPO / "var"
@@ -48,12 +49,6 @@ PREFECT_HOME = VAR / "prefect"  # shared with `make demo`: its runs show in the 
 KEDRO_PROJECT = REPO / "kedro_project"
 HOST = "127.0.0.1"
 STARTUP_TIMEOUT_S = 240  # a cold Prefect server on 2 cores takes well over a minute
-QUIET = {
-    "DO_NOT_TRACK": "1",
-    "KEDRO_DISABLE_TELEMETRY": "true",
-    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    "MLFLOW_DISABLE_TELEMETRY": "true",
-}
 
 
 @dataclass
@@ -102,7 +97,7 @@ class Service:
             process = subprocess.Popen(
                 self.command,
                 cwd=REPO,
-                env={**os.environ, **QUIET, **self.env},
+                env={**os.environ, **OPT_OUTS, **self.env},
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
@@ -252,7 +247,7 @@ def services() -> list[Service]:
     stack = [
         Service(
             "replica",
-            [python, "-m", "forecast_keiba.console", "replica", f"--host={HOST}", *replica_args],
+            [python, "-m", "netkeiba_replica", f"--host={HOST}", *replica_args],
             url=f"http://{HOST}:{replica_port}/db/",
             ready=port_open(HOST, replica_port),
         ),

@@ -15,6 +15,8 @@ import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
+from durable_rename import fsync_directory
+
 _SUFFIX = ".tmp"
 
 
@@ -58,26 +60,12 @@ def atomic_replace(target: str | os.PathLike[str]) -> Iterator[Path]:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
         raise
-    _fsync_directory(target.parent)
+    fsync_directory(target.parent)
 
 
 def _fsync(path: Path) -> None:
     with path.open("rb") as handle:
         os.fsync(handle.fileno())
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make the rename durable; not every platform can open a directory."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _alive(pid: int) -> bool:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from forecast_keiba.replica.world import World, WorldConfig
+from netkeiba_replica.world import World, WorldConfig
 from tests.support import SHARED, make_conf
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from forecast_keiba.replica.world import World, WorldConfig
+from netkeiba_replica.world import World, WorldConfig
 
 REPO = Path(__file__).resolve().parents[1]
 KEDRO_PROJECT = REPO / "kedro_project"
@@ -42,8 +42,8 @@ def write_replica_tables(world: World, data_root: Path) -> None:
     """The tables the scraping + preprocessing pipelines would write for ``world``
     (parsed from its pages, without HTTP), and its ground truth: what the
     training pipeline reads."""
-    from forecast_keiba.ground_truth import replica_ground_truth
-    from forecast_keiba.tables import tables_from_pages
+    from forecast_keiba.data.tables import tables_from_pages
+    from netkeiba_replica.kedro_hook import replica_ground_truth
 
     tables = tables_from_pages(
         (rid, lambda rid=rid: world.result_page(rid)) for rid in world.run_race_ids()
@@ -52,7 +52,7 @@ def write_replica_tables(world: World, data_root: Path) -> None:
     (data_root / "01_raw").mkdir(parents=True, exist_ok=True)
     for name in ("races", "entries", "payouts"):
         getattr(tables, name).to_parquet(data_root / "02_intermediate" / f"{name}.parquet")
-    truth = replica_ground_truth({"embedded_replica": embedded_replica(world.config)})
+    truth = replica_ground_truth(world)
     truth.to_parquet(data_root / "01_raw" / "ground_truth.parquet")
 
 

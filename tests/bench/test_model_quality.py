@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecast_keiba.evaluation import PREDICTORS, race_log_loss
+from forecast_keiba.evaluation.metrics import PREDICTORS, race_log_loss
 from tests.bench.loader import load_bench
 
 

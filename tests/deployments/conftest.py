@@ -16,9 +16,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from forecast_keiba.replica.server import ReplicaServer
-from forecast_keiba.replica.world import World, WorldConfig
 from kedro_prefect.local_server import api
+from netkeiba_replica.server import ReplicaServer
+from netkeiba_replica.world import World, WorldConfig
 from tests.deployments.e2e_support import Stack, wait_for
 from tests.support import REPO
 

@@ -15,9 +15,9 @@ from typing import Any, TypeVar
 import httpx
 import yaml
 
-from forecast_keiba.replica.server import ReplicaServer
-from forecast_keiba.replica.world import World
 from kedro_prefect.local_server import api
+from netkeiba_replica.server import ReplicaServer
+from netkeiba_replica.world import World
 from tests.support import REPO, make_conf
 
 WATCH_TIMEOUT_S = 900

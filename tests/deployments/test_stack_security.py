@@ -27,8 +27,8 @@ import yaml
 from mlflow import MlflowClient
 
 from deployments import stack
-from forecast_keiba.replica.world import World, WorldConfig
 from kedro_prefect.local_server import free_port
+from netkeiba_replica.world import World, WorldConfig
 from tests.support import (
     KEDRO_PROJECT,
     REPO,

@@ -13,9 +13,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from forecast_keiba.demo import format_params
-from forecast_keiba.replica.server import ReplicaServer
-from forecast_keiba.replica.world import World, WorldConfig
+from forecast_keiba.console.demo import format_params
+from netkeiba_replica.server import ReplicaServer
+from netkeiba_replica.world import World, WorldConfig
 from tests.support import KEDRO_PROJECT, make_conf
 
 

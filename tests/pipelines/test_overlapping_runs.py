@@ -14,12 +14,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from forecast_keiba.demo import format_params
+from forecast_keiba.console.demo import format_params
 from forecast_keiba.netkeiba.model import RaceResultPage
 from forecast_keiba.netkeiba.page_cache import PageCache
 from forecast_keiba.netkeiba.parsing import parse_page
-from forecast_keiba.replica.server import ReplicaServer
-from forecast_keiba.replica.world import World, WorldConfig
+from netkeiba_replica.server import ReplicaServer
+from netkeiba_replica.world import World, WorldConfig
 from tests.support import KEDRO_PROJECT, make_conf
 
 

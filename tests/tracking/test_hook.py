@@ -16,7 +16,7 @@ import yaml
 from mlflow import MlflowClient
 from mlflow.entities import Run
 
-from forecast_keiba.replica.world import World, WorldConfig
+from netkeiba_replica.world import World, WorldConfig
 from tests.support import KEDRO_PROJECT, make_conf, write_replica_tables
 
 WORLD = WorldConfig(seed=11, n_days=16, races_per_day=12, upcoming_days=0)

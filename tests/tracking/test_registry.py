@@ -13,12 +13,12 @@ import pytest
 from kedro.io import DatasetError
 from mlflow import MlflowClient
 
-from forecast_keiba.champion import Candidate
-from forecast_keiba.features import features_from_tables
-from forecast_keiba.modeling import fit_race_model
-from forecast_keiba.replica.world import World, WorldConfig
-from forecast_keiba.tables import tables_from_pages
+from forecast_keiba.data.tables import tables_from_pages
+from forecast_keiba.features.pre_race import features_from_tables
+from forecast_keiba.models.champion import Candidate
+from forecast_keiba.models.fitting import fit_race_model
 from forecast_keiba.tracking.registry import RegisteredModelDataset
+from netkeiba_replica.world import World, WorldConfig
 
 TRAINING = {"calibration_fraction": 0.3, "random_state": 0}
 

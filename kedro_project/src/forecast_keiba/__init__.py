@@ -1,5 +1,8 @@
-"""forecast_keiba: horse-race forecasting from netkeiba.com."""
+"""forecast_keiba: horse-race forecasting from netkeiba.com.
 
-from forecast_keiba import privacy as _privacy  # noqa: F401  (telemetry opt-outs first)
+Laid out by lifecycle stage: ``netkeiba`` (the source), ``data`` (scraping, ledger,
+ingestion, typed tables), ``features``, ``models``, ``evaluation``, ``reporting``;
+``pipelines`` only wires them into Kedro; ``console`` is the ``keiba`` command.
+"""
 
 __version__ = "0.1.0"

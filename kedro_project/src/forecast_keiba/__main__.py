@@ -5,6 +5,8 @@ from pathlib import Path
 from kedro.framework.cli.utils import find_run_command
 from kedro.framework.project import configure_project
 
+import no_telemetry  # noqa: F401  (telemetry off before Kedro loads)
+
 
 def main() -> None:
     package_name = Path(__file__).parent.name

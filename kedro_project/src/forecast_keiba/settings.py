@@ -2,15 +2,17 @@
 
 from kedro.config import OmegaConfigLoader
 
-import forecast_keiba.privacy  # noqa: F401  (telemetry off before anything else loads)
-from forecast_keiba.hooks import EmbeddedReplica, ParameterChecks
-from forecast_keiba.run_lock import RunLock
+import no_telemetry  # noqa: F401  (telemetry off before anything else loads)
+from forecast_keiba.data.run_lock import RunLock
+from forecast_keiba.hooks import ParameterChecks
 from forecast_keiba.tracking.config import CONFIG_KEY, CONFIG_PATTERNS
 from forecast_keiba.tracking.hook import MlflowTracking
 
 # pluggy calls the last registered first: parameters are checked before a run waits for
-# the data folder's lock, and the lock is held before a replica starts or an MLflow run opens.
-HOOKS = (MlflowTracking(), EmbeddedReplica(), RunLock(), ParameterChecks())
+# the data folder's lock, and the lock is held before an MLflow run opens. The offline
+# replica's hook is a plugin (the root project's `kedro.hooks` entry point) that acts only
+# where conf describes a replica world, after these (trylast).
+HOOKS = (MlflowTracking(), RunLock(), ParameterChecks())
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import page_builders as pb
 
-from forecast_keiba.replica import World, WorldConfig, render
+from netkeiba_replica import World, WorldConfig, render
 
 Page = tuple[str, bytes]
 

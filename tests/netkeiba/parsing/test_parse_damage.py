@@ -12,7 +12,7 @@ import pytest
 from forecast_keiba.netkeiba.errors import ParseError
 from forecast_keiba.netkeiba.model import HorseProfilePage, RaceResultPage
 from forecast_keiba.netkeiba.parsing import parse_page, truncation
-from forecast_keiba.replica import World, WorldConfig, render
+from netkeiba_replica import World, WorldConfig, render
 
 
 @pytest.fixture(scope="module")

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from durable_rename import fsync_directory
 from forecast_keiba.netkeiba.decode import decode_html
 
 logger = logging.getLogger(__name__)
@@ -167,7 +168,7 @@ class PageCache:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp_name)
             raise
-        _fsync_directory(path.parent)
+        fsync_directory(path.parent)
         return CachedPage(url, content, status, charset, fetched_at, path)
 
     def discard(self, url: str) -> bool:
@@ -219,17 +220,3 @@ def _split(raw: bytes) -> tuple[dict, bytes]:
     if hashlib.sha256(content).hexdigest() != header["sha256"]:
         raise ValueError("body does not match its sha256")
     return header, content
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make the rename itself durable (POSIX); harmless where unsupported."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -1,6 +1,6 @@
 """The MLflow model registry as a Kedro dataset: save nominates, load serves the champion.
 
-Saving a :class:`~forecast_keiba.champion.Candidate` logs its model into the
+Saving a :class:`~forecast_keiba.models.champion.Candidate` logs its model into the
 current MLflow run (``$MLFLOW_RUN_ID``, set by the tracking hook) with a
 signature and an input example, registers it as a new version tagged with its
 score, and moves the alias (``champion``) to it only if it beats the version
@@ -24,7 +24,7 @@ from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 from mlflow.models import Model, infer_signature
 
-from forecast_keiba.champion import Candidate
+from forecast_keiba.models.champion import Candidate
 from forecast_keiba.tracking.config import RUN_ID_ENV, TRACKING_URI_ENV, absolute_uri
 
 log = logging.getLogger(__name__)

@@ -2,7 +2,7 @@
 
 Reads ``conf/<env>/mlflow.yml`` like a run does (so it opens the store runs
 write to, ``$MLFLOW_TRACKING_URI`` included) and starts ``mlflow server`` on
-loopback with telemetry off (``forecast_keiba.privacy``, inherited by the
+loopback with telemetry off (``no_telemetry``, inherited by the
 server process).
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from kedro.config import OmegaConfigLoader
 
-import forecast_keiba.privacy  # noqa: F401  (MLflow telemetry off before the server starts)
+import no_telemetry  # noqa: F401  (MLflow telemetry off before the server starts)
 from forecast_keiba.tracking.config import absolute_uri, load_tracking_config
 
 KEDRO_PROJECT = Path(__file__).resolve().parents[3]

@@ -75,31 +75,25 @@ def lines_of(node: LexborNode | None) -> list[str]:
     if "\n" not in text:  # a single value, whatever its markup
         value = clean(text)
         return [value] if value else []
+    flat = _lines_at_br(node.iter(include_text=True), flat=True)
+    return flat if flat is not None else _lines_at_br(node.traverse(include_text=True))
+
+
+def _lines_at_br(children: Iterable[LexborNode], *, flat: bool = False) -> list[str] | None:
+    """The text of ``children`` split at each ``<br>``, blank lines dropped. Other
+    elements are stepped over, or with ``flat`` end the reading (``None``): a cell
+    with markup in it is then walked in full."""
     lines: list[str] = []
     current: list[str] = []
-    for child in node.iter(include_text=True):
+    for child in children:
         tag = child.tag
         if tag == "-text":
             current.append(child.text_content or "")
         elif tag == "br":
             lines.append(clean("".join(current)))
             current = []
-        else:
-            return _lines_deep(node)
-    lines.append(clean("".join(current)))
-    return [line for line in lines if line]
-
-
-def _lines_deep(node: LexborNode) -> list[str]:
-    lines: list[str] = []
-    current: list[str] = []
-    for child in node.traverse(include_text=True):
-        tag = child.tag
-        if tag == "-text":
-            current.append(child.text_content or "")
-        elif tag == "br":
-            lines.append(clean("".join(current)))
-            current = []
+        elif flat:
+            return None
     lines.append(clean("".join(current)))
     return [line for line in lines if line]
 

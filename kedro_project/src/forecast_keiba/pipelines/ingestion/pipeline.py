@@ -2,8 +2,8 @@
 
 from kedro.pipeline import Pipeline, node, pipeline
 
-from forecast_keiba.ground_truth import no_ground_truth
-from forecast_keiba.ingestion import ingest_results_csv
+from forecast_keiba.data.ground_truth import no_ground_truth
+from forecast_keiba.data.ingestion import ingest_results_csv
 
 
 def create_pipeline() -> Pipeline:

@@ -2,9 +2,9 @@
 
 from kedro.pipeline import Pipeline, node, pipeline
 
-from forecast_keiba.forecast import forecast_races, format_forecast
-from forecast_keiba.scraping import fetch_race_cards
-from forecast_keiba.tables import parse_race_cards
+from forecast_keiba.data.scraping import fetch_race_cards
+from forecast_keiba.data.tables import parse_race_cards
+from forecast_keiba.models.forecasting import forecast_races, format_forecast
 
 
 def create_pipeline() -> Pipeline:

@@ -2,7 +2,7 @@
 
 from kedro.pipeline import Pipeline, node, pipeline
 
-from forecast_keiba.tables import parse_result_pages
+from forecast_keiba.data.tables import parse_result_pages
 
 
 def create_pipeline() -> Pipeline:

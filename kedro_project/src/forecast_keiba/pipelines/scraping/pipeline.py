@@ -3,8 +3,7 @@ then those days in the race_days ledger."""
 
 from kedro.pipeline import Pipeline, node, pipeline
 
-from forecast_keiba.ground_truth import replica_ground_truth
-from forecast_keiba.scraping import discover_race_ids, fetch_result_pages
+from forecast_keiba.data.scraping import discover_race_ids, fetch_result_pages
 
 
 def create_pipeline() -> Pipeline:
@@ -22,8 +21,6 @@ def create_pipeline() -> Pipeline:
                 ["raw_result_pages", "race_days"],  # pages first: the ledger follows them
                 name="fetch_result_pages",
             ),
-            # The replica's true probabilities, for the backtest's oracle (empty for live).
-            node(replica_ground_truth, "params:source", "ground_truth", name="export_ground_truth"),
         ],
         tags="scraping",
     )

@@ -2,18 +2,18 @@
 
 from kedro.pipeline import Pipeline, node, pipeline
 
-from forecast_keiba.backtest import backtest_bets
-from forecast_keiba.champion import nominate_champion
-from forecast_keiba.evaluation import evaluate_predictions, predict_test_set
-from forecast_keiba.features import features_from_tables
-from forecast_keiba.modeling import (
+from forecast_keiba.evaluation.backtest import backtest_bets
+from forecast_keiba.evaluation.metrics import evaluate_predictions, predict_test_set
+from forecast_keiba.features.pre_race import features_from_tables
+from forecast_keiba.models.champion import nominate_champion
+from forecast_keiba.models.fitting import (
     model_card,
     split_by_date,
     train_baseline_model,
     train_win_model,
 )
-from forecast_keiba.plots import plot_evaluation
-from forecast_keiba.report import report_model
+from forecast_keiba.reporting.plots import plot_evaluation
+from forecast_keiba.reporting.report import report_model
 
 
 def create_pipeline() -> Pipeline:
