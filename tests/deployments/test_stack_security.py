@@ -138,7 +138,7 @@ def test_an_authenticated_worker_runs_a_bridge_flow_run_and_no_secret_leaks(
 ) -> None:
     env = secured.client_env()
     deployed = subprocess.run(
-        [sys.executable, "-m", "kedro_prefect.work_pools", "cpu"],
+        [sys.executable, "-m", "kedro_prefect.pool_deployment", "cpu"],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
     assert deployed.returncode == 0, deployed.stdout[-2000:] + deployed.stderr[-2000:]

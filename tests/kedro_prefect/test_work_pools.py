@@ -22,7 +22,7 @@ from prefect.client.schemas.actions import WorkPoolCreate
 from prefect.deployments import run_deployment
 
 from kedro_prefect.local_server import api
-from kedro_prefect.work_pools import deploy_node_runner
+from kedro_prefect.pool_deployment import deploy_node_runner
 from tests.kedro_prefect.timeline import overlapping, read_timeline
 
 TOY = Path(__file__).parent / "toy_project"

@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecast_keiba.models import race_model
+from forecast_keiba.data.tables import tables_from_pages
 from forecast_keiba.features.pre_race import features_from_tables
+from forecast_keiba.models import race_model
 from forecast_keiba.models.fitting import fit_race_model, model_card, split_by_date, train_win_model
 from forecast_keiba.models.race_model import (
     RaceRanker,
@@ -20,7 +21,6 @@ from forecast_keiba.models.race_model import (
     resolve_device,
 )
 from netkeiba_replica.world import World, WorldConfig
-from forecast_keiba.data.tables import tables_from_pages
 
 # The planted signal: strength = x·BETA, finishing order = Plackett–Luce (Gumbel
 # noise on the strengths), the way the replica world runs its races.

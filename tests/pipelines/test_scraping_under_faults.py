@@ -26,14 +26,14 @@ import yaml
 from kedro.config import OmegaConfigLoader
 from prefect.logging.handlers import APILogHandler
 
-from kedro_prefect import kedro_flow
-from kedro_prefect.cli import parse_params
-from kedro_prefect.local_server import api
 from forecast_keiba.console.demo import format_params
 from forecast_keiba.data.tables import tables_from_pages
 from forecast_keiba.netkeiba.decode import decode_html
 from forecast_keiba.netkeiba.page_cache import PageCache
 from forecast_keiba.netkeiba.parsing import parse_page, truncation
+from kedro_prefect import kedro_flow
+from kedro_prefect.cli import parse_params
+from kedro_prefect.local_server import api
 from netkeiba_replica.faults import FaultConfig
 from netkeiba_replica.server import ReplicaServer
 from netkeiba_replica.world import World, WorldConfig

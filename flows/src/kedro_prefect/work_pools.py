@@ -16,18 +16,14 @@ of its pool when it depends on the group or shares a wave with it, unless a
 path from the group to the node leaves the group (the group would wait for
 itself).
 
-:func:`deploy_node_runner` creates the deployment a pool needs; it is also
-what operators run once per pool (``python -m kedro_prefect.work_pools gpu``).
+:func:`~kedro_prefect.pool_deployment.deploy_node_runner` creates the deployment a
+pool needs; operators run it once per pool (``python -m kedro_prefect.pool_deployment gpu``).
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from uuid import UUID
 
 from prefect import Task
 from prefect.cache_policies import NO_CACHE
@@ -135,39 +131,3 @@ def make_group_task(group: DelegatedGroup, tags: list[str]) -> Task:
         persist_result=False,
         log_prints=True,
     )
-
-
-def deploy_node_runner(pool: str, *, name: str | None = None) -> UUID:
-    """Deploy :func:`~kedro_prefect.kedro_flow` on work pool ``pool`` as ``kedro/<name or pool>``.
-
-    The entrypoint is the module path ``kedro_prefect.flow.kedro_flow``, so a worker needs
-    no code storage: only this package installed and the Kedro project at hand
-    (``project_path`` passed by the parent, or ``$KEDRO_PROJECT_PATH`` on the worker).
-    The pool must exist (``prefect work-pool create gpu --type process``).
-    """
-    from prefect.deployments.runner import EntrypointType
-
-    from kedro_prefect.flow import kedro_flow
-
-    deployment = kedro_flow.to_deployment(
-        name=name or pool, entrypoint_type=EntrypointType.MODULE_PATH
-    )
-    # RunnerDeployment.apply, not prefect.deploy(): the latter's worker lookup sends
-    # a null limit that Prefect 3.8.8's own server rejects (422).
-    return deployment.apply(work_pool_name=pool)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m kedro_prefect.work_pools",
-        description="Deploy the generic Kedro flow on work pools, one deployment per pool "
-        "(kedro/<pool>), for work_pools execution.",
-    )
-    parser.add_argument("pools", nargs="+")
-    for pool in parser.parse_args(argv).pools:
-        print(f"kedro/{pool}: {deploy_node_runner(pool)}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
