@@ -8,6 +8,12 @@ A node's cache key has two parts:
   change cascades downstream, as in prefect-dbt);
 * a *content* part computed when the task starts: fingerprints of the
   persisted datasets it reads, which upstream tasks may just have rewritten.
+  An input with no fingerprint (a MemoryDataset, a store that cannot say what
+  it holds) is stood for by the *content* key of the node producing it, which
+  covers that node's own inputs, recursively (:class:`KeyRecipe`): its static
+  key alone would not change when a file upstream of it does, and the consumer
+  would be served stale results. Transcoded names (``x@pandas``, ``x@spark``)
+  are one dataset here (:func:`~kedro_prefect.fingerprint.dataset_id`).
 
 Prefect stores only a small :class:`NodeResult` under the key, never data.
 A cache hit is only worth something while the node's outputs are still there,
@@ -44,7 +50,7 @@ from prefect.context import TaskRunContext
 from prefect.filesystems import LocalFileSystem
 from prefect.results import ResultStore
 
-from kedro_prefect.fingerprint import MISSING, FingerprintMemo, source_fingerprint
+from kedro_prefect.fingerprint import MISSING, FingerprintMemo, dataset_id, source_fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +134,34 @@ class ValidityRecords:
         os.replace(tmp, path)
 
 
+@dataclass(frozen=True)
+class KeyRecipe:
+    """How one node's content key is made, as plain data that pickles anywhere.
+
+    ``inputs`` are the (dataset name, source) of the inputs that can be
+    fingerprinted: a file location or a dataset with ``fingerprint()``.
+    ``derived`` are the inputs that cannot, each with the recipe of the node
+    producing it in this run: deterministic nodes write the same data for the
+    same content key, so that key stands for the data.
+    """
+
+    static_key: str
+    inputs: tuple[tuple[str, str | Any], ...] = ()
+    derived: tuple[tuple[str, KeyRecipe], ...] = ()
+
+    def key(self, memo: FingerprintMemo, assume: Mapping[str, str]) -> str:
+        """The static key + the inputs' current fingerprints, or those ``assume``
+        gives (by :func:`~kedro_prefect.fingerprint.dataset_id`) for a prediction."""
+        fingerprints = {
+            name: assume.get(dataset_id(name)) or source_fingerprint(src, memo)
+            for name, src in self.inputs
+        }
+        if not self.derived:
+            return stable_hash(self.static_key, fingerprints)
+        derived = {name: recipe.key(memo, assume) for name, recipe in self.derived}
+        return stable_hash(self.static_key, fingerprints, derived)
+
+
 @dataclass
 class KedroNodeCachePolicy(CachePolicy):
     """Cache policy of one Kedro node; everything it needs is baked in at plan
@@ -142,6 +176,12 @@ class KedroNodeCachePolicy(CachePolicy):
     records_dir: str = ""
     memo_path: str | None = None
     results_dir: str = ""  # Prefect's cache records (the task results) of the project
+    # Inputs without a fingerprint, each with its producer's recipe (KeyRecipe).
+    derived: tuple[tuple[str, KeyRecipe], ...] = ()
+
+    @property
+    def recipe(self) -> KeyRecipe:
+        return KeyRecipe(self.static_key, self.inputs, self.derived)
 
     def content_key(
         self, memo: FingerprintMemo | None = None, assume: Mapping[str, str] | None = None
@@ -149,12 +189,9 @@ class KedroNodeCachePolicy(CachePolicy):
         """Static part + current fingerprints of the persisted inputs (or, for
         a prediction, the fingerprints ``assume`` gives some of them)."""
         memo = memo or FingerprintMemo(Path(self.memo_path) if self.memo_path else None)
-        assume = assume or {}
-        fingerprints = {
-            name: assume.get(name) or source_fingerprint(src, memo) for name, src in self.inputs
-        }
+        key = self.recipe.key(memo, assume or {})
         memo.save()
-        return stable_hash(self.static_key, fingerprints)
+        return key
 
     def output_fingerprints(self, memo: FingerprintMemo | None = None) -> dict[str, str]:
         memo = memo or FingerprintMemo(Path(self.memo_path) if self.memo_path else None)

@@ -69,6 +69,19 @@ class FingerprintMemo:
             self._dirty = False
 
 
+TRANSCODING_SEPARATOR = "@"
+
+
+def dataset_id(name: str) -> str:
+    """The dataset a node input or output name refers to: ``x@pandas`` and
+    ``x@spark`` are two catalog entries, and two ways to load and save, of one
+    dataset ``x`` (Kedro's transcoding). Dependencies and cache keys are about
+    that one dataset. Kedro 1.x has this only as a private helper
+    (``kedro.pipeline.transcoding._strip_transcoding``); Kedro itself rejects
+    names with more than one separator before anything runs."""
+    return name.split(TRANSCODING_SEPARATOR, 1)[0]
+
+
 def dataset_locations(catalog: Any) -> dict[str, str]:
     """The file or folder each catalog dataset persists to (absolute paths).
 
