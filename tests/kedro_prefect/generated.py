@@ -18,6 +18,7 @@ Kedro's SequentialRunner), in this process: a project's package is dropped from
 from __future__ import annotations
 
 import importlib
+import itertools
 import json
 import sys
 from collections.abc import Iterable, Iterator
@@ -281,3 +282,41 @@ def kedro_run(root: Path, package: str, pipeline: str = "__default__") -> None:
         bootstrap_project(root)
         with KedroSession.create(project_path=root) as session:
             session.run(pipeline_names=[pipeline])
+
+
+_numbers = itertools.count()
+
+
+class Twins:
+    """A generated project for the plugin and its twin for ``kedro run``."""
+
+    def __init__(self, tmp_path: Path, spec: ProjectSpec) -> None:
+        number = next(_numbers)
+        self.spec = spec.renamed(f"{spec.package}_{number}")
+        self.twin = spec.renamed(f"{spec.package}_{number}_twin")
+        self.root = write_project(tmp_path / "plugin", self.spec)
+        self.twin_root = write_project(tmp_path / "twin", self.twin)
+
+    def plan(self, **kwargs: Any):
+        from kedro_prefect import plan_pipeline
+
+        with fresh_imports(self.spec.package):
+            return plan_pipeline(project_path=str(self.root), **kwargs)
+
+    def run(self, **kwargs: Any):
+        from kedro_prefect import kedro_flow
+
+        with fresh_imports(self.spec.package):
+            return kedro_flow(project_path=str(self.root), return_state=True, **kwargs)
+
+    def set_raw(self, name: str, value: int) -> None:
+        write_raw(self.root, name, value)
+        write_raw(self.twin_root, name, value)
+
+    def set_parameters(self, parameters: dict[str, Any]) -> None:
+        write_parameters(self.root, parameters)
+        write_parameters(self.twin_root, parameters)
+
+    def assert_outputs_equal_kedro_run(self) -> None:
+        kedro_run(self.twin_root, self.twin.package)
+        assert data_files(self.root) == data_files(self.twin_root)

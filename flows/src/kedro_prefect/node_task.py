@@ -127,8 +127,8 @@ def _execute_node(run: RunRef, node_name: str) -> dict[str, Any]:
             is_async=False,
             hook_manager=context.hook_manager,
             run_id=context.run_id,
-            # No hook manager: Kedro builds one from the project's settings here,
-            # as for its ParallelRunner's subprocesses.
+            # No hook manager (a RunContext made without one): Kedro builds one
+            # from the project's settings, as for its ParallelRunner's subprocesses.
             parallel=context.hook_manager is None,
         ).execute()
         duration = time.perf_counter() - started

@@ -1,0 +1,185 @@
+"""Kedro's feature set through the plugin, on projects generated in tmp: transcoding,
+in-memory datasets, dataset factories, nodes without inputs or outputs, the
+``parameters`` input, task runners and thread-unsafe nodes. Each run's outputs are
+compared with ``kedro run``'s (SequentialRunner) on a twin of the project."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kedro_prefect.plan import PlanError
+from tests.kedro_prefect.generated import (
+    FACTORY,
+    NodeSpec,
+    ProjectSpec,
+    Twins,
+    json_entry,
+    transcoded_entries,
+)
+
+
+def transcoding(producer_sleep: float = 1.0) -> ProjectSpec:
+    """make writes ``shuttles@json`` (slowly); use reads the same file as ``shuttles@text``."""
+    return ProjectSpec(
+        package="transcoding",
+        nodes=[
+            NodeSpec("make", ("raw_a",), ("shuttles@json",), sleep=producer_sleep),
+            NodeSpec("use", ("shuttles@text", "params:scale"), ("table",)),
+        ],
+        catalog={**transcoded_entries("shuttles"), "table": json_entry("data/table.json")},
+        parameters={"scale": 2},
+        raw={"raw_a": 1},
+    )
+
+
+def test_transcoded_input_waits_for_its_producer(prefect_api: str, tmp_path: Path) -> None:
+    """Regression: ``use`` started before ``make`` (x@text was matched to no producer)
+    and failed on a missing file, though Kedro's own waves were right."""
+    twins = Twins(tmp_path, transcoding())
+    plan = twins.plan()
+    assert plan["use"].upstream == ("make",)
+    assert [[p.name for p in wave] for wave in plan.waves] == [["make"], ["use"]]
+    state = twins.run(task_runner="threads")
+    assert state.is_completed(), state.message
+    twins.assert_outputs_equal_kedro_run()
+
+
+def test_transcoded_consumer_is_not_served_stale_after_a_raw_change(
+    prefect_api: str, tmp_path: Path
+) -> None:
+    """Regression: after a raw input changed, the producer of x@json missed but the
+    consumer of x@text was predicted (and, run before its producer, served) a hit:
+    a Completed flow with a wrong table."""
+    twins = Twins(tmp_path, transcoding())
+    assert twins.run(task_runner="threads").is_completed()
+    assert twins.plan().predictions == {"make": "hit", "use": "hit"}
+    twins.set_raw("raw_a", 2)
+    assert twins.plan().predictions == {"make": "miss", "use": "miss"}
+    assert twins.run(task_runner="threads").is_completed()
+    twins.assert_outputs_equal_kedro_run()
+    assert twins.plan().predictions == {"make": "hit", "use": "hit"}
+
+
+def test_consumer_of_a_memory_dataset_sees_a_change_upstream_of_its_producer(
+    prefect_api: str, tmp_path: Path
+) -> None:
+    """``passed`` is a MemoryDataset: its producer always runs and its consumer's key
+    stands on the producer's content key, which sees the raw file the producer read
+    (its static key alone did not: the consumer was served stale)."""
+    spec = ProjectSpec(
+        package="memory",
+        nodes=[
+            NodeSpec("produce", ("raw_a",), ("passed",)),
+            NodeSpec("consume", ("passed",), ("result",)),
+        ],
+        catalog={"result": json_entry("data/result.json")},
+        raw={"raw_a": 1},
+    )
+    twins = Twins(tmp_path, spec)
+    assert twins.run().is_completed()
+    plan = twins.plan()
+    assert plan.predictions == {"produce": "excluded", "consume": "hit"}
+    assert "in-memory dataset(s) passed" in plan["produce"].note
+    twins.set_raw("raw_a", 5)
+    assert twins.plan().predictions["consume"] == "miss"
+    assert twins.run().is_completed()
+    twins.assert_outputs_equal_kedro_run()
+
+
+def test_factories_parameters_and_nodes_without_inputs_or_outputs(
+    prefect_api: str, tmp_path: Path
+) -> None:
+    spec = ProjectSpec(
+        package="shapes",
+        nodes=[
+            NodeSpec("seed", (), ("seed_data",)),  # no inputs; a "{name}_data" dataset
+            NodeSpec("everything", ("seed_data", "parameters"), ("all_data",)),
+            NodeSpec("nested", ("seed_data", "params:group.inner.value"), ("nested_data",)),
+            NodeSpec("check", ("all_data",), ()),  # no outputs
+        ],
+        catalog=dict(FACTORY),
+        parameters={"group": {"inner": {"value": 3}, "other": 1}},
+    )
+    twins = Twins(tmp_path, spec)
+    plan = twins.plan()
+    assert plan["seed"].outputs == (("seed_data", str(twins.root / "data" / "seed.json")),)
+    assert plan["check"].prediction == "excluded" and "no outputs" in plan["check"].note
+    assert twins.run().is_completed()
+    twins.assert_outputs_equal_kedro_run()
+    assert twins.plan().predictions == {
+        "seed": "hit", "everything": "hit", "nested": "hit", "check": "excluded",
+    }  # fmt: skip
+    twins.set_parameters({"group": {"inner": {"value": 3}, "other": 2}})
+    # Only the node reading all parameters sees a change of a key no one names.
+    assert twins.plan().predictions == {
+        "seed": "hit", "everything": "miss", "nested": "hit", "check": "excluded",
+    }  # fmt: skip
+    twins.set_parameters({"group": {"inner": {"value": 4}, "other": 2}})
+    assert twins.plan().predictions["nested"] == "miss"
+    assert twins.run().is_completed()
+    twins.assert_outputs_equal_kedro_run()
+
+
+def exclusive_branches(prefect: dict[str, Any] | None) -> ProjectSpec:
+    """Six independent nodes that raise if another node runs at the same time (as
+    plotly's px.histogram failed intermittently under threads)."""
+    branches = [
+        NodeSpec(f"plot_{i}", ("raw_a",), (f"plot_{i}",), tags=("plots",), sleep=0.3,
+                 exclusive=True)
+        for i in range(6)
+    ]  # fmt: skip
+    return ProjectSpec(
+        package="plots",
+        nodes=branches,
+        catalog={f"plot_{i}": json_entry(f"data/plot_{i}.json") for i in range(6)},
+        raw={"raw_a": 1},
+        prefect=prefect,
+    )
+
+
+def test_thread_unsafe_nodes_never_overlap_by_default(prefect_api: str, tmp_path: Path) -> None:
+    twins = Twins(tmp_path, exclusive_branches(None))
+    plan = twins.plan()
+    assert plan.task_runner.kind == "sequential"
+    assert "task runner sequential" in plan.to_text()
+    state = twins.run()
+    assert state.is_completed(), state.message
+    twins.assert_outputs_equal_kedro_run()
+
+
+def test_thread_unsafe_tag_serialises_its_nodes_under_threads(
+    prefect_api: str, tmp_path: Path
+) -> None:
+    threads = {"execution": {"task_runner": "threads", "max_workers": 4}}
+    marked = {**threads, "tags": {"plots": {"thread_safe": False}}}
+    twins = Twins(tmp_path / "marked", exclusive_branches(marked))
+    plan = twins.plan()
+    assert "task runner threads (max 4)" in plan.to_text()
+    assert not plan["plot_0"].settings.thread_safe
+    state = twins.run()
+    assert state.is_completed(), state.message
+    twins.assert_outputs_equal_kedro_run()
+    # The same nodes unmarked do overlap under threads (and fail): the check can fail.
+    unmarked = Twins(tmp_path / "unmarked", exclusive_branches(threads))
+    assert unmarked.run().is_failed()
+
+
+def test_processes_task_runner_runs_persisted_nodes_and_refuses_memory(
+    prefect_api: str, tmp_path: Path
+) -> None:
+    twins = Twins(tmp_path, transcoding(producer_sleep=0))
+    state = twins.run(task_runner="processes")
+    assert state.is_completed(), state.message
+    twins.assert_outputs_equal_kedro_run()
+    memory = ProjectSpec(
+        package="memory_processes",
+        nodes=[NodeSpec("produce", ("raw_a",), ("passed",)),
+               NodeSpec("consume", ("passed",), ("result",))],
+        catalog={"result": json_entry("data/result.json")},
+        raw={"raw_a": 1},
+    )  # fmt: skip
+    with pytest.raises(PlanError, match=r"'passed' is not declared.*processes task runner"):
+        Twins(tmp_path / "memory", memory).plan(task_runner="processes")
