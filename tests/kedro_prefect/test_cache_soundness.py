@@ -18,7 +18,8 @@ changed, a node's code (its module) edited, an output deleted. Then:
   server; sequential or threads, at random) and all it wrote must equal the
   twin's outputs.
 
-Bounded for CI: ``PROJECTS`` × ``STEPS`` steps of 1 to 3 mutations each.
+Bounded for CI: ``PROJECTS`` × ``STEPS`` steps of 1 to 4 mutations each (about
+300 mutations, 40 plugin runs: 5 minutes on 2 cores).
 """
 
 from __future__ import annotations
@@ -41,9 +42,9 @@ from tests.kedro_prefect.generated import (
     write_node_code,
 )
 
-PROJECTS = 6
-STEPS = 40
-RUN_EVERY = 4
+PROJECTS = 4
+STEPS = 30
+RUN_EVERY = 3
 SEED = 20261202
 NAMESPACE = "ns"
 PARAMETER_INPUTS = ("params:p1", "params:grp.a", "params:grp.b.c", "parameters")
@@ -67,7 +68,8 @@ def random_project(rng: random.Random, package: str) -> ProjectSpec:
             options = [*PARAMETER_INPUTS, *([f"params:{NAMESPACE}.q"] if namespace else [])]
             inputs.append(rng.choice(options))
         outputs = []
-        for j in range(rng.choice([0, 1, 1, 1, 2]) if index else 1):
+        # Kedro refuses a node with neither inputs nor outputs.
+        for j in range(rng.choice([0, 1, 1, 1, 2]) if inputs else 1):
             base = f"d{index}_{j}"
             if namespace and rng.random() < 0.5:
                 base = f"{NAMESPACE}.{base}"  # prefixed by the modular pipeline
@@ -175,7 +177,7 @@ def test_plugin_outputs_equal_kedro_run_after_random_mutations(
         mutator = Mutator(rng, twins)
         for step in range(STEPS):
             if step:
-                for _ in range(rng.randint(1, 3)):
+                for _ in range(rng.randint(1, 4)):
                     mutator.mutate()
             kedro_run(twins.twin_root, twins.twin.package)
             plan = twins.plan()
@@ -191,4 +193,4 @@ def test_plugin_outputs_equal_kedro_run_after_random_mutations(
                 )
         mutations += len(mutator.applied)
     print(f"cache soundness: {mutations} mutations, {runs} plugin runs, {hits} predicted hits")
-    assert mutations >= 300 and hits > 0  # the property was exercised, not vacuous
+    assert mutations >= 250 and hits > 0  # the property was exercised, not vacuous

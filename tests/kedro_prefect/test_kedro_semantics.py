@@ -183,3 +183,43 @@ def test_processes_task_runner_runs_persisted_nodes_and_refuses_memory(
     )  # fmt: skip
     with pytest.raises(PlanError, match=r"'passed' is not declared.*processes task runner"):
         Twins(tmp_path / "memory", memory).plan(task_runner="processes")
+
+
+def test_editing_a_helper_module_of_the_project_reruns_its_users(
+    prefect_api: str, tmp_path: Path
+) -> None:
+    """Every node's module imports ``combine`` from the project's ``common`` module:
+    changing what it computes must re-run them, not serve the old results."""
+    twins = Twins(tmp_path, transcoding(producer_sleep=0))
+    assert twins.run().is_completed()
+    assert twins.plan().predictions == {"make": "hit", "use": "hit"}
+    for root, spec in ((twins.root, twins.spec), (twins.twin_root, twins.twin)):
+        common = root / "src" / spec.package / "common.py"
+        common.write_text(common.read_text().replace("    v = k\n", "    v = k + 1\n"))
+    assert twins.plan().predictions == {"make": "miss", "use": "miss"}
+    assert twins.run().is_completed()
+    twins.assert_outputs_equal_kedro_run()
+
+
+def test_a_pinned_load_version_is_part_of_its_readers_key(tmp_path: Path) -> None:
+    """A versioned dataset's fingerprint covers every version in its folder; which
+    one ``--load-versions`` reads is in the key of the nodes reading it."""
+    from kedro.io import DataCatalog
+    from kedro.pipeline import node, pipeline
+
+    from kedro_prefect.config import OrchestrationConfig
+    from kedro_prefect.plan import build_plan
+
+    config = {
+        "x": {"type": "json.JSONDataset", "filepath": str(tmp_path / "x.json"), "versioned": True},
+        "n": {"type": "json.JSONDataset", "filepath": str(tmp_path / "n.json")},
+    }
+    steps = pipeline([node(len, "x", "n", name="count")])
+
+    def static_key(load_versions: dict[str, str]) -> str:
+        catalog = DataCatalog.from_config(config, load_versions=load_versions)
+        plan = build_plan(steps, catalog, OrchestrationConfig(), state_dir=tmp_path / "state")
+        return plan["count"].cache_policy.static_key
+
+    latest, pinned = static_key({}), static_key({"x": "2026-01-01T00.00.00.000Z"})
+    assert latest == static_key({}) and pinned != latest

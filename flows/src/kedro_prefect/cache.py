@@ -3,9 +3,10 @@
 A node's cache key has two parts:
 
 * a *static* part fixed when the run is planned: the node's identity, the
-  source of the module defining its function, the values of the parameters it
-  reads, and the keys of the upstream nodes producing its inputs (so any
-  change cascades downstream, as in prefect-dbt);
+  source of the module defining its function and of the project modules it
+  uses, the values of the parameters it reads, the versions ``--load-versions``
+  pins of its inputs, and the keys of the upstream nodes producing its inputs
+  (so any change cascades downstream, as in prefect-dbt);
 * a *content* part computed when the task starts: fingerprints of the
   persisted datasets it reads, which upstream tasks may just have rewritten.
   An input with no fingerprint (a MemoryDataset, a store that cannot say what
@@ -43,6 +44,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from prefect.cache_policies import CachePolicy
@@ -61,8 +63,9 @@ def stable_hash(*parts: Any) -> str:
 
 
 def code_fingerprint(func: Any) -> str:
-    """Hash of the source file defining ``func`` (the whole module, not just the
-    function, so edits to the helpers it calls invalidate the cache too)."""
+    """Hash of the source of the module defining ``func`` (the whole module, not
+    just the function, so edits to the helpers it calls invalidate the cache too)
+    and of the project modules it uses, transitively (:func:`_helper_modules`)."""
     while hasattr(func, "func"):  # functools.partial
         func = func.func
     module = sys.modules.get(getattr(func, "__module__", "") or "")
@@ -70,7 +73,48 @@ def code_fingerprint(func: Any) -> str:
         source = inspect.getsource(module) if module else inspect.getsource(func)
     except (OSError, TypeError):
         source = f"{getattr(func, '__module__', '?')}.{getattr(func, '__qualname__', repr(func))}"
-    return hashlib.sha256(source.encode()).hexdigest()
+    helpers = _helper_modules(module) if module else []
+    if not helpers:
+        return hashlib.sha256(source.encode()).hexdigest()
+    return stable_hash(source, [(m.__name__, _source(m)) for m in helpers])
+
+
+def _helper_modules(module: ModuleType) -> list[ModuleType]:
+    """The modules of the same top-level package as ``module`` that it refers to
+    (``import pkg.utils``, ``from pkg.utils import clean``), transitively, in name
+    order; none for installed libraries (a node that is ``pandas.concat`` is not
+    fingerprinted by all of pandas): a node's code is its own and its project's."""
+    if not _is_project_code(module):
+        return []
+    root = module.__name__.split(".")[0]
+    seen: dict[str, ModuleType] = {module.__name__: module}
+    pending = [module]
+    while pending:
+        for value in list(vars(pending.pop()).values()):
+            name = (
+                value.__name__ if isinstance(value, ModuleType)
+                else getattr(value, "__module__", None)
+                if inspect.isfunction(value) or inspect.isclass(value) else None
+            )  # fmt: skip
+            if not name or name in seen or name.split(".")[0] != root:
+                continue
+            helper = sys.modules.get(name)
+            if helper is not None and _is_project_code(helper):
+                seen[name] = helper
+                pending.append(helper)
+    return [seen[name] for name in sorted(seen) if name != module.__name__]
+
+
+def _is_project_code(module: ModuleType) -> bool:
+    path = getattr(module, "__file__", None)
+    return bool(path) and not {"site-packages", "dist-packages"} & set(Path(path).parts)
+
+
+def _source(module: ModuleType) -> str:
+    try:
+        return inspect.getsource(module)
+    except (OSError, TypeError):
+        return module.__name__
 
 
 @dataclass(frozen=True)

@@ -98,6 +98,12 @@ def dataset_locations(catalog: Any) -> dict[str, str]:
     return locations
 
 
+def pinned_versions(catalog: Any) -> dict[str, str]:
+    """The versions ``--load-versions`` pins, by dataset: a versioned dataset's
+    fingerprint covers its whole folder, the same whichever version is read."""
+    return {name: str(v) for name, v in catalog.to_config()[2].items() if v is not None}
+
+
 def describes_itself(dataset: Any) -> bool:
     """Does the dataset fingerprint itself (see the module docstring)?"""
     return callable(getattr(dataset, "fingerprint", None))

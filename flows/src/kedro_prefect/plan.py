@@ -35,6 +35,7 @@ from kedro_prefect.fingerprint import (
     dataset_id,
     dataset_locations,
     describes_itself,
+    pinned_versions,
 )
 from kedro_prefect.task_runners import TaskRunnerChoice
 
@@ -197,6 +198,7 @@ def build_plan(
     refresh_names = _refresh_names(pipeline, refresh)
     _materialise(pipeline, catalog)
     locations = dataset_locations(catalog)
+    pinned = pinned_versions(catalog)
     state = StateFolder(state_dir)
     memo = FingerprintMemo(state.memo_path)
     results = state.result_store()
@@ -220,6 +222,7 @@ def build_plan(
                 i: producers[dataset_id(i)] for i in node.inputs if dataset_id(i) in producers
             }
             upstream = tuple(sorted({producer.name for producer in made_here.values()}))
+            versions = {i: pinned[i] for i in node.inputs if i in pinned}
             static_keys[node.name] = stable_hash(
                 "kedro-node/v1",
                 node.name,
@@ -227,6 +230,7 @@ def build_plan(
                 _parameter_values(node, catalog),
                 {i: static_keys[producer.name] for i, producer in made_here.items()},
                 sorted(node.outputs),
+                *([versions] if versions else []),  # keys without pinned versions unchanged
             )
             inputs = _persisted(node.inputs, catalog, locations)
             outputs = _persisted(node.outputs, catalog, locations)
