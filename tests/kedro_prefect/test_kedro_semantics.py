@@ -5,6 +5,7 @@ compared with ``kedro run``'s (SequentialRunner) on a twin of the project."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,9 @@ def test_transcoded_input_waits_for_its_producer(prefect_api: str, tmp_path: Pat
     plan = twins.plan()
     assert plan["use"].upstream == ("make",)
     assert [[p.name for p in wave] for wave in plan.waves] == [["make"], ["use"]]
+    # Kedro's filters know transcoding; a filtered plan is the nodes they select.
+    assert [p.name for p in twins.plan(from_inputs=["shuttles@text"]).nodes] == ["use"]
+    assert [p.name for p in twins.plan(to_outputs=["shuttles@json"]).nodes] == ["make"]
     state = twins.run(task_runner="threads")
     assert state.is_completed(), state.message
     twins.assert_outputs_equal_kedro_run()
@@ -158,6 +162,7 @@ def test_thread_unsafe_tag_serialises_its_nodes_under_threads(
     twins = Twins(tmp_path / "marked", exclusive_branches(marked))
     plan = twins.plan()
     assert "task runner threads (max 4)" in plan.to_text()
+    assert json.loads(plan.to_json())["task_runner"] == {"kind": "threads", "max_workers": 4}
     assert not plan["plot_0"].settings.thread_safe
     state = twins.run()
     assert state.is_completed(), state.message

@@ -108,6 +108,7 @@ class PrefectRunner(AbstractRunner):
         self.state_dir = state_dir
         self.execution = execution
         self.task_runner = TaskRunnerChoice.resolve(config, task_runner)
+        self.task_runner_override = task_runner
         self.session_args = dict(session_args or {})
         self.plan: Plan | None = None
         self.states: dict[str, State] = {}
@@ -251,7 +252,8 @@ class PrefectRunner(AbstractRunner):
             "node_names": nodes,
             "refresh": refresh or False,
             "execution": "work_pools",
-            "task_runner": self.task_runner.kind,
+            # Only when overridden: a deployment made before the parameter existed works.
+            **({"task_runner": self.task_runner_override} if self.task_runner_override else {}),
             **{k: self.session_args.get(k) for k in ("env", "params", "project_path",
                                                        "conf_source")},
         }  # fmt: skip
