@@ -164,6 +164,7 @@ def test_thread_unsafe_tag_serialises_its_nodes_under_threads(
     assert "task runner threads (max 4)" in plan.to_text()
     assert json.loads(plan.to_json())["task_runner"] == {"kind": "threads", "max_workers": 4}
     assert not plan["plot_0"].settings.thread_safe
+    assert "- plot_0  [cache: miss]" in plan.to_text() and "not thread-safe" in plan.to_text()
     state = twins.run()
     assert state.is_completed(), state.message
     twins.assert_outputs_equal_kedro_run()

@@ -113,7 +113,9 @@ class Plan:
             lines.append(f"  wave {number}:")
             for p in wave:
                 refresh = ", refresh" if p.refresh else ""
-                notes = "; ".join(filter(None, (p.note, p.placement.note)))
+                unsafe = not p.settings.thread_safe and self.task_runner.kind == "threads"
+                marks = (p.note, p.placement.note, "not thread-safe: never beside another" * unsafe)
+                notes = "; ".join(filter(None, marks))
                 lines.append(
                     f"    - {p.name}  [cache: {p.prediction}{refresh}] retries={p.settings.retries}"
                     f" infra={p.settings.infra or '-'} → {p.placement.describe()}"

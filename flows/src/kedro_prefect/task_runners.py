@@ -22,6 +22,9 @@ flow parameter or ``--task-runner``):
   ``max_workers``), as Kedro's ParallelRunner: each process opens the run's
   Kedro session again (worker.py), so nodes exchange data only through
   persisted datasets and the plan refuses in-memory ones between nodes.
+
+In ``work_pools`` mode the groups of nodes delegated to other pools are tasks of
+this task runner too: under ``sequential`` they are awaited one after another.
 """
 
 from __future__ import annotations
