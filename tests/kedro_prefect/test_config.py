@@ -67,3 +67,27 @@ def test_cache_false_switches_caching_off() -> None:
 def test_invalid_config_fails_naming_the_key(raw: dict, message: str) -> None:
     with pytest.raises(OrchestrationConfigError, match=message.replace(".", r"\.")):
         OrchestrationConfig.from_mapping(raw)
+
+
+def test_task_runner_defaults_to_sequential_and_thread_safety_resolves_like_any_key() -> None:
+    from kedro_prefect.task_runners import TaskRunnerChoice, TaskRunnerError
+
+    default = OrchestrationConfig.from_mapping({})
+    assert TaskRunnerChoice.resolve(default) == TaskRunnerChoice("sequential", None)
+    assert TaskRunnerChoice.resolve(default).workers == 1
+    config = OrchestrationConfig.from_mapping({
+        "execution": {"task_runner": "threads", "max_workers": 3},
+        "namespaces": {"reports": {"thread_safe": False}},
+        "tags": {"plotly": {"thread_safe": False}},
+        "nodes": {"reports.table": {"thread_safe": True}},
+    })  # fmt: skip
+    assert TaskRunnerChoice.resolve(config).describe() == "threads (max 3)"
+    assert TaskRunnerChoice.resolve(config, "processes").kind == "processes"  # the override
+    assert config.for_node("a", None, []).thread_safe
+    assert not config.for_node("a", None, ["plotly"]).thread_safe
+    assert not config.for_node("reports.chart", "reports", []).thread_safe
+    assert config.for_node("reports.table", "reports", []).thread_safe
+    with pytest.raises(TaskRunnerError, match="'dask' is not one of sequential, threads"):
+        TaskRunnerChoice.resolve(config, "dask")
+    with pytest.raises(OrchestrationConfigError, match=r"execution\.task_runner"):
+        OrchestrationConfig.from_mapping({"execution": {"task_runner": "dask"}})

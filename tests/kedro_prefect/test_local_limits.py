@@ -1,6 +1,6 @@
 """``local`` execution: infra classes as Prefect global concurrency limits, on a real server.
 
-fit_a and fit_b (class gpu) are independent, so the flow's thread pool would
+fit_a and fit_b (class gpu) are independent, so the threads task runner would
 run them together; the gpu class's limit (one slot: this machine has no GPU)
 must keep them apart, while a two-slot class lets them overlap.
 """
@@ -32,6 +32,7 @@ def run_infra(toy: Path, timeline: Path):
         pipeline="infra",
         project_path=str(toy),
         params={"timeline": str(timeline), "fit_seconds": 1.5},
+        task_runner="threads",
         return_state=True,
     )
 

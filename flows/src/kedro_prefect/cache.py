@@ -3,11 +3,18 @@
 A node's cache key has two parts:
 
 * a *static* part fixed when the run is planned: the node's identity, the
-  source of the module defining its function, the values of the parameters it
-  reads, and the keys of the upstream nodes producing its inputs (so any
-  change cascades downstream, as in prefect-dbt);
+  source of the module defining its function and of the project modules it
+  uses, the values of the parameters it reads, the versions ``--load-versions``
+  pins of its inputs, and the keys of the upstream nodes producing its inputs
+  (so any change cascades downstream, as in prefect-dbt);
 * a *content* part computed when the task starts: fingerprints of the
   persisted datasets it reads, which upstream tasks may just have rewritten.
+  An input with no fingerprint (a MemoryDataset, a store that cannot say what
+  it holds) is stood for by the *content* key of the node producing it, which
+  covers that node's own inputs, recursively (:class:`KeyRecipe`): its static
+  key alone would not change when a file upstream of it does, and the consumer
+  would be served stale results. Transcoded names (``x@pandas``, ``x@spark``)
+  are one dataset here (:func:`~kedro_prefect.fingerprint.dataset_id`).
 
 Prefect stores only a small :class:`NodeResult` under the key, never data.
 A cache hit is only worth something while the node's outputs are still there,
@@ -37,6 +44,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from prefect.cache_policies import CachePolicy
@@ -44,7 +52,7 @@ from prefect.context import TaskRunContext
 from prefect.filesystems import LocalFileSystem
 from prefect.results import ResultStore
 
-from kedro_prefect.fingerprint import MISSING, FingerprintMemo, source_fingerprint
+from kedro_prefect.fingerprint import MISSING, FingerprintMemo, dataset_id, source_fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +63,9 @@ def stable_hash(*parts: Any) -> str:
 
 
 def code_fingerprint(func: Any) -> str:
-    """Hash of the source file defining ``func`` (the whole module, not just the
-    function, so edits to the helpers it calls invalidate the cache too)."""
+    """Hash of the source of the module defining ``func`` (the whole module, not
+    just the function, so edits to the helpers it calls invalidate the cache too)
+    and of the project modules it uses, transitively (:func:`_helper_modules`)."""
     while hasattr(func, "func"):  # functools.partial
         func = func.func
     module = sys.modules.get(getattr(func, "__module__", "") or "")
@@ -64,7 +73,48 @@ def code_fingerprint(func: Any) -> str:
         source = inspect.getsource(module) if module else inspect.getsource(func)
     except (OSError, TypeError):
         source = f"{getattr(func, '__module__', '?')}.{getattr(func, '__qualname__', repr(func))}"
-    return hashlib.sha256(source.encode()).hexdigest()
+    helpers = _helper_modules(module) if module else []
+    if not helpers:
+        return hashlib.sha256(source.encode()).hexdigest()
+    return stable_hash(source, [(m.__name__, _source(m)) for m in helpers])
+
+
+def _helper_modules(module: ModuleType) -> list[ModuleType]:
+    """The modules of the same top-level package as ``module`` that it refers to
+    (``import pkg.utils``, ``from pkg.utils import clean``), transitively, in name
+    order; none for installed libraries (a node that is ``pandas.concat`` is not
+    fingerprinted by all of pandas): a node's code is its own and its project's."""
+    if not _is_project_code(module):
+        return []
+    root = module.__name__.split(".")[0]
+    seen: dict[str, ModuleType] = {module.__name__: module}
+    pending = [module]
+    while pending:
+        for value in list(vars(pending.pop()).values()):
+            name = (
+                value.__name__ if isinstance(value, ModuleType)
+                else getattr(value, "__module__", None)
+                if inspect.isfunction(value) or inspect.isclass(value) else None
+            )  # fmt: skip
+            if not name or name in seen or name.split(".")[0] != root:
+                continue
+            helper = sys.modules.get(name)
+            if helper is not None and _is_project_code(helper):
+                seen[name] = helper
+                pending.append(helper)
+    return [seen[name] for name in sorted(seen) if name != module.__name__]
+
+
+def _is_project_code(module: ModuleType) -> bool:
+    path = getattr(module, "__file__", None)
+    return bool(path) and not {"site-packages", "dist-packages"} & set(Path(path).parts)
+
+
+def _source(module: ModuleType) -> str:
+    try:
+        return inspect.getsource(module)
+    except (OSError, TypeError):
+        return module.__name__
 
 
 @dataclass(frozen=True)
@@ -128,6 +178,34 @@ class ValidityRecords:
         os.replace(tmp, path)
 
 
+@dataclass(frozen=True)
+class KeyRecipe:
+    """How one node's content key is made, as plain data that pickles anywhere.
+
+    ``inputs`` are the (dataset name, source) of the inputs that can be
+    fingerprinted: a file location or a dataset with ``fingerprint()``.
+    ``derived`` are the inputs that cannot, each with the recipe of the node
+    producing it in this run: deterministic nodes write the same data for the
+    same content key, so that key stands for the data.
+    """
+
+    static_key: str
+    inputs: tuple[tuple[str, str | Any], ...] = ()
+    derived: tuple[tuple[str, KeyRecipe], ...] = ()
+
+    def key(self, memo: FingerprintMemo, assume: Mapping[str, str]) -> str:
+        """The static key + the inputs' current fingerprints, or those ``assume``
+        gives (by :func:`~kedro_prefect.fingerprint.dataset_id`) for a prediction."""
+        fingerprints = {
+            name: assume.get(dataset_id(name)) or source_fingerprint(src, memo)
+            for name, src in self.inputs
+        }
+        if not self.derived:
+            return stable_hash(self.static_key, fingerprints)
+        derived = {name: recipe.key(memo, assume) for name, recipe in self.derived}
+        return stable_hash(self.static_key, fingerprints, derived)
+
+
 @dataclass
 class KedroNodeCachePolicy(CachePolicy):
     """Cache policy of one Kedro node; everything it needs is baked in at plan
@@ -142,6 +220,12 @@ class KedroNodeCachePolicy(CachePolicy):
     records_dir: str = ""
     memo_path: str | None = None
     results_dir: str = ""  # Prefect's cache records (the task results) of the project
+    # Inputs without a fingerprint, each with its producer's recipe (KeyRecipe).
+    derived: tuple[tuple[str, KeyRecipe], ...] = ()
+
+    @property
+    def recipe(self) -> KeyRecipe:
+        return KeyRecipe(self.static_key, self.inputs, self.derived)
 
     def content_key(
         self, memo: FingerprintMemo | None = None, assume: Mapping[str, str] | None = None
@@ -149,12 +233,9 @@ class KedroNodeCachePolicy(CachePolicy):
         """Static part + current fingerprints of the persisted inputs (or, for
         a prediction, the fingerprints ``assume`` gives some of them)."""
         memo = memo or FingerprintMemo(Path(self.memo_path) if self.memo_path else None)
-        assume = assume or {}
-        fingerprints = {
-            name: assume.get(name) or source_fingerprint(src, memo) for name, src in self.inputs
-        }
+        key = self.recipe.key(memo, assume or {})
         memo.save()
-        return stable_hash(self.static_key, fingerprints)
+        return key
 
     def output_fingerprints(self, memo: FingerprintMemo | None = None) -> dict[str, str]:
         memo = memo or FingerprintMemo(Path(self.memo_path) if self.memo_path else None)

@@ -11,7 +11,7 @@ Registered through the ``kedro.project_commands`` entry point, like kedro-airflo
 and kedro-mlflow. The options that select what runs are ``kedro run``'s own,
 parsed by Kedro's own click callbacks (``--params "a.b=true,c=null"`` reaches a
 node as ``True``/``None`` exactly as with ``kedro run``); the plugin adds
-``--refresh`` and ``--execution``. ``run`` prints the plan, then the flow run's
+``--refresh``, ``--execution`` and ``--task-runner``. ``run`` prints the plan, then the flow run's
 URL, and exits 1 if a node failed; a wrong request (unknown pipeline or node,
 invalid prefect.yml) is one line on stderr and exit 2, with nothing run.
 """
@@ -48,7 +48,7 @@ from kedro.framework.cli.utils import (
     validate_conf_source,
 )
 
-from kedro_prefect.config import EXECUTION_MODES
+from kedro_prefect.config import EXECUTION_MODES, TASK_RUNNERS
 
 ALL_NODES = "*"
 
@@ -81,6 +81,9 @@ def selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
                           "comma-separated nodes."),
         click.option("--execution", type=click.Choice(EXECUTION_MODES), default=None,
                      help="Where nodes run (default: execution.mode of prefect.yml, else local)."),
+        click.option("--task-runner", type=click.Choice(TASK_RUNNERS), default=None,
+                     help="How nodes run on this machine: sequential (default, as kedro run), "
+                          "threads or processes (default: execution.task_runner of prefect.yml)."),
     ]  # fmt: skip
     for option in reversed(options):
         command = option(command)

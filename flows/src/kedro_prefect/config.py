@@ -54,6 +54,11 @@ class NodeSettings(BaseModel):
     cache: bool | CacheSettings | None = None
     infra: str | None = None
     concurrency_key: str | None = None
+    thread_safe: bool | None = Field(
+        default=None,
+        description="false: under the threads task runner the node never runs at the same "
+        "time as another node marked so (plotting libraries, global state); default true",
+    )
 
     @field_validator("cache", mode="after")
     @classmethod
@@ -83,6 +88,8 @@ class InfraClass(BaseModel):
 
 
 ExecutionMode = Literal["local", "ray", "work_pools"]
+TaskRunnerKind = Literal["sequential", "threads", "processes"]
+TASK_RUNNERS: tuple[TaskRunnerKind, ...] = ("sequential", "threads", "processes")
 EXECUTION_MODES: tuple[ExecutionMode, ...] = ("local", "ray", "work_pools")
 
 
@@ -97,16 +104,31 @@ class RaySettings(BaseModel):
 
 
 class ExecutionSettings(BaseModel):
-    """How nodes are executed: ``local`` (threads of the flow run, a Prefect global
-    concurrency limit per infra class), ``ray`` (one Ray task per node with its class's
-    resources) or ``work_pools`` (nodes whose class names another work pool run as a
-    sub-flow deployment on that pool)."""
+    """How nodes are executed: ``local`` (on the flow run's machine, with the
+    ``task_runner`` chosen here, a Prefect global concurrency limit per infra
+    class), ``ray`` (one Ray task per node with its class's resources) or
+    ``work_pools`` (nodes whose class names another work pool run as a sub-flow
+    deployment on that pool)."""
 
     model_config = ConfigDict(extra="forbid")
     mode: ExecutionMode = "local"
     ray: RaySettings = RaySettings()
     poll_interval_seconds: float = Field(
         default=5, gt=0, description="work_pools mode: how often a sub-flow's state is polled"
+    )
+    task_runner: TaskRunnerKind = Field(
+        default="sequential",
+        description="how the nodes run on this machine (local mode, and the local part of "
+        "work_pools mode): sequential (one at a time in the flow run's thread, as kedro "
+        "run), threads (independent nodes at once, at most max_workers) or processes "
+        "(a process pool; no in-memory dataset may pass between nodes). See "
+        "kedro_prefect.task_runners for why sequential is the default",
+    )
+    max_workers: int | None = Field(
+        default=None,
+        gt=0,
+        description="threads/processes: how many nodes at once at most (default: the "
+        "machine's CPU count)",
     )
 
 
@@ -217,6 +239,7 @@ class OrchestrationConfig(BaseModel):
             cache_expiration_seconds=cache.get("expiration_seconds"),
             infra=merged.get("infra"),
             concurrency_key=merged.get("concurrency_key"),
+            thread_safe=merged.get("thread_safe", True),
         )
 
 
@@ -232,6 +255,7 @@ class ResolvedSettings(BaseModel):
     cache_expiration_seconds: float | None = None
     infra: str | None = None
     concurrency_key: str | None = None
+    thread_safe: bool = True
 
 
 def _delays(value: Any, retries: int) -> float | list[float]:

@@ -4,7 +4,10 @@ A fingerprint changes exactly when a dataset's content does. File datasets
 are identified by a hash of their bytes (a folder, such as a versioned
 dataset's with every version in it: of every file, by relative path). Hashing
 gigabytes on every run would make caching pointless, so file hashes are
-memoised on (path, size, mtime): git's trick, and as safe as git's.
+memoised on (path, size, mtime): git's trick, and as safe as git's, racy
+files included: a file hashed less than :data:`RACY_NS` after it was last
+modified could still change within the same mtime tick, so its hash is only
+trusted once it has been taken again later (git's "racily clean" entries).
 Datasets that do not persist (MemoryDataset) have no fingerprint: their
 producer's cache key stands in for them.
 
@@ -22,6 +25,7 @@ import json
 import logging
 import os
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +33,12 @@ log = logging.getLogger(__name__)
 
 MISSING = "missing"
 _CHUNK = 1 << 20
+RACY_NS = 2_000_000_000  # more than any filesystem's mtime granularity
 
 
 class FingerprintMemo:
-    """Remembers file hashes by (size, mtime_ns), persisted as one JSON file."""
+    """Remembers file hashes by (size, mtime_ns), persisted as one JSON file;
+    each entry is [size, mtime_ns, digest, when it was hashed (ns)]."""
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
@@ -50,11 +56,18 @@ class FingerprintMemo:
         key = str(path)
         with self._lock:
             known = self._entries.get(key)
-            if known and known[0] == stat.st_size and known[1] == stat.st_mtime_ns:
+            if (
+                known
+                and known[0] == stat.st_size
+                and known[1] == stat.st_mtime_ns
+                and len(known) > 3
+                and known[3] - stat.st_mtime_ns >= RACY_NS
+            ):
                 return str(known[2])
+        hashed_at = time.time_ns()
         digest = _hash_file(path)
         with self._lock:
-            self._entries[key] = [stat.st_size, stat.st_mtime_ns, digest]
+            self._entries[key] = [stat.st_size, stat.st_mtime_ns, digest, hashed_at]
             self._dirty = True
         return digest
 
@@ -67,6 +80,19 @@ class FingerprintMemo:
             tmp.write_text(json.dumps(self._entries))
             os.replace(tmp, self.path)
             self._dirty = False
+
+
+TRANSCODING_SEPARATOR = "@"
+
+
+def dataset_id(name: str) -> str:
+    """The dataset a node input or output name refers to: ``x@pandas`` and
+    ``x@spark`` are two catalog entries, and two ways to load and save, of one
+    dataset ``x`` (Kedro's transcoding). Dependencies and cache keys are about
+    that one dataset. Kedro 1.x has this only as a private helper
+    (``kedro.pipeline.transcoding._strip_transcoding``); Kedro itself rejects
+    names with more than one separator before anything runs."""
+    return name.split(TRANSCODING_SEPARATOR, 1)[0]
 
 
 def dataset_locations(catalog: Any) -> dict[str, str]:
@@ -83,6 +109,12 @@ def dataset_locations(catalog: Any) -> dict[str, str]:
                 locations[name] = str(config[key])
                 break
     return locations
+
+
+def pinned_versions(catalog: Any) -> dict[str, str]:
+    """The versions ``--load-versions`` pins, by dataset: a versioned dataset's
+    fingerprint covers its whole folder, the same whichever version is read."""
+    return {name: str(v) for name, v in catalog.to_config()[2].items() if v is not None}
 
 
 def describes_itself(dataset: Any) -> bool:

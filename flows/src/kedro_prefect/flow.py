@@ -29,12 +29,19 @@ from kedro.pipeline import Pipeline
 from prefect import Flow, flow
 from prefect.states import Failed, State
 
-from kedro_prefect.config import CONFIG_KEY, CONFIG_PATTERNS, ExecutionMode, OrchestrationConfig
+from kedro_prefect.config import (
+    CONFIG_KEY,
+    CONFIG_PATTERNS,
+    ExecutionMode,
+    OrchestrationConfig,
+    TaskRunnerKind,
+)
 from kedro_prefect.execution import ExecutionTarget
 from kedro_prefect.failures import NodesFailed
 from kedro_prefect.logs import run_logging
 from kedro_prefect.plan import Plan, build_plan
 from kedro_prefect.runner import PrefectRunner
+from kedro_prefect.task_runners import TaskRunnerChoice
 from kedro_prefect.tracking import flow_mlflow_run
 
 PROJECT_ENV = "KEDRO_PROJECT_PATH"
@@ -188,6 +195,7 @@ def run_pipeline(pipeline: str = "__default__", **arguments: Any) -> dict[str, s
     in their task runs' logs)."""
     refresh = arguments.pop("refresh", False)
     execution = arguments.pop("execution", None)
+    task_runner = arguments.pop("task_runner", None)
     filters = {k: arguments.pop(k, None) for k in FILTERS}
     try:
         with (
@@ -200,6 +208,7 @@ def run_pipeline(pipeline: str = "__default__", **arguments: Any) -> dict[str, s
                 refresh=refresh,
                 state_dir=state_dir(project, config),
                 execution=execution,
+                task_runner=task_runner,
                 session_args=arguments,
             )
             loggers = ["kedro", package, "kedro_prefect", *config.loggers]
@@ -249,6 +258,7 @@ def kedro_flow(
     project_path: str | None = None,
     conf_source: str | None = None,
     execution: ExecutionMode | None = None,
+    task_runner: TaskRunnerKind | None = None,
 ) -> dict[str, str]:
     """Run a Kedro pipeline, one Prefect task per node.
 
@@ -257,8 +267,10 @@ def kedro_flow(
     ``from_inputs``, ``to_outputs``, ``namespaces``, ``conf_source``
     (--conf-source). ``refresh`` re-runs all (true) or the named nodes, ignoring
     their cache. ``execution`` (local, ray,
-    work_pools) overrides ``execution.mode`` of prefect.yml. Returns each node's
-    final state name.
+    work_pools) overrides ``execution.mode`` of prefect.yml, ``task_runner``
+    (sequential, threads, processes) its ``execution.task_runner``: how the nodes
+    run on this machine (see :mod:`kedro_prefect.task_runners`). Returns each
+    node's final state name.
     """
     return run_pipeline(**locals())
 
@@ -283,6 +295,7 @@ def pipeline_flow(pipeline: str, *, name: str | None = None) -> Flow[..., dict[s
         project_path: str | None = None,
         conf_source: str | None = None,
         execution: ExecutionMode | None = None,
+        task_runner: TaskRunnerKind | None = None,
     ) -> dict[str, str]:
         return run_pipeline(**{**locals(), "pipeline": pipeline})  # locals() holds `pipeline` too
 
@@ -303,6 +316,7 @@ def plan_pipeline(
     project_path: str | None = None,
     conf_source: str | None = None,
     execution: ExecutionMode | None = None,
+    task_runner: TaskRunnerKind | None = None,
     **filters: Any,
 ) -> Plan:
     """The dry-run plan of a pipeline: what :func:`kedro_flow` would do now
@@ -319,4 +333,5 @@ def plan_pipeline(
             refresh=refresh,
             state_dir=state_dir(project, config),
             target=ExecutionTarget.resolve(config, execution),
+            task_runner=TaskRunnerChoice.resolve(config, task_runner),
         )

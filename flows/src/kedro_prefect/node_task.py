@@ -35,6 +35,7 @@ from prefect.transactions import get_transaction
 
 from kedro_prefect.cache import KedroNodeCachePolicy, NodeResult
 from kedro_prefect.plan import PlannedNode
+from kedro_prefect.task_runners import THREAD_UNSAFE
 
 
 @dataclass(frozen=True)
@@ -43,10 +44,11 @@ class NodeJob:
 
     limits: tuple[str, ...] = ()  # Prefect global concurrency limits to take a slot of
     cache_policy: KedroNodeCachePolicy | None = None
+    thread_safe: bool = True  # False: never overlaps another such node (task_runners.py)
 
     @classmethod
     def of(cls, planned: PlannedNode) -> NodeJob:
-        return cls(planned.placement.limits, planned.cache_policy)
+        return cls(planned.placement.limits, planned.cache_policy, planned.settings.thread_safe)
 
 
 @dataclass
@@ -111,10 +113,13 @@ def _execute_node(run: RunRef, node_name: str) -> dict[str, Any]:
     # infra class's limit on this machine) cap how many such nodes run at once,
     # across flow runs; strict: a limit that does not exist fails, naming it.
     # One acquisition per limit (Prefect's strict only fails when *none* of several
-    # names exists), in name order so that two nodes never wait on each other.
+    # names exists), in name order so that two nodes never wait on each other; a
+    # thread-unsafe node takes the process-wide lock last, for the same reason.
     with contextlib.ExitStack() as slots:
         for limit in sorted(job.limits):
             slots.enter_context(concurrency(limit, occupy=1, strict=True))
+        if not job.thread_safe:
+            slots.enter_context(THREAD_UNSAFE)
         started = time.perf_counter()
         KedroTask(
             node=node,
@@ -122,8 +127,8 @@ def _execute_node(run: RunRef, node_name: str) -> dict[str, Any]:
             is_async=False,
             hook_manager=context.hook_manager,
             run_id=context.run_id,
-            # No hook manager: Kedro builds one from the project's settings here,
-            # as for its ParallelRunner's subprocesses.
+            # No hook manager (a RunContext made without one): Kedro builds one
+            # from the project's settings, as for its ParallelRunner's subprocesses.
             parallel=context.hook_manager is None,
         ).execute()
         duration = time.perf_counter() - started

@@ -2,11 +2,12 @@
 
 Built from the filtered Kedro pipeline and the catalog, the plan fixes each
 node's wave (topological layer), Prefect settings, infra class, cache policy
-and cache prediction (hit, miss or excluded). The runner executes exactly this
-plan; ``kedro prefect plan`` prints it; every flow run attaches it as an artifact.
-It is also where misconfiguration fails early: unknown infra classes, resource
-requests that the execution mode cannot satisfy, and in-memory datasets that
-would have to cross a process or machine boundary (see execution.py).
+and cache prediction (hit, miss or excluded), and the task runner. The runner
+executes exactly this plan; ``kedro prefect plan`` prints it; every flow run
+attaches it as an artifact. It is also where misconfiguration fails early:
+unknown infra classes, resource requests that the execution mode cannot
+satisfy, and in-memory datasets that would have to cross a process or machine
+boundary (see execution.py, task_runners.py).
 """
 
 from __future__ import annotations
@@ -20,10 +21,23 @@ from typing import Any, Literal
 from kedro.io import MemoryDataset
 from kedro.pipeline import Node, Pipeline
 
-from kedro_prefect.cache import KedroNodeCachePolicy, StateFolder, code_fingerprint, stable_hash
+from kedro_prefect.cache import (
+    KedroNodeCachePolicy,
+    KeyRecipe,
+    StateFolder,
+    code_fingerprint,
+    stable_hash,
+)
 from kedro_prefect.config import OrchestrationConfig, ResolvedSettings
 from kedro_prefect.execution import ExecutionTarget, Placement, limits_of, place, resource_problem
-from kedro_prefect.fingerprint import FingerprintMemo, dataset_locations, describes_itself
+from kedro_prefect.fingerprint import (
+    FingerprintMemo,
+    dataset_id,
+    dataset_locations,
+    describes_itself,
+    pinned_versions,
+)
+from kedro_prefect.task_runners import TaskRunnerChoice
 
 CachePrediction = Literal["hit", "miss", "excluded"]
 
@@ -60,6 +74,7 @@ class Plan:
     mode: str = "local"
     # Prefect global concurrency limits (name → slots) the run's local nodes take.
     limits: dict[str, int] = field(default_factory=dict)
+    task_runner: TaskRunnerChoice = field(default_factory=TaskRunnerChoice)
 
     @property
     def nodes(self) -> list[PlannedNode]:
@@ -75,6 +90,13 @@ class Plan:
     def predictions(self) -> dict[str, CachePrediction]:
         return {p.name: p.prediction for p in self.nodes}
 
+    @property
+    def execution(self) -> str:
+        """The execution mode, and the task runner where nodes run on this machine."""
+        if self.mode == "ray":
+            return self.mode
+        return f"{self.mode}, task runner {self.task_runner.describe()}"
+
     def summary(self) -> str:
         counts = {k: list(self.predictions.values()).count(k) for k in ("hit", "miss", "excluded")}
         return (
@@ -84,13 +106,16 @@ class Plan:
 
     def to_text(self) -> str:
         lines = [
-            f"Plan for pipeline {self.pipeline_name!r}: {self.summary()}; execution: {self.mode}"
+            f"Plan for pipeline {self.pipeline_name!r}: {self.summary()}; "
+            f"execution: {self.execution}"
         ]
         for number, wave in enumerate(self.waves, start=1):
             lines.append(f"  wave {number}:")
             for p in wave:
                 refresh = ", refresh" if p.refresh else ""
-                notes = "; ".join(filter(None, (p.note, p.placement.note)))
+                unsafe = not p.settings.thread_safe and self.task_runner.kind == "threads"
+                marks = (p.note, p.placement.note, "not thread-safe: never beside another" * unsafe)
+                notes = "; ".join(filter(None, marks))
                 lines.append(
                     f"    - {p.name}  [cache: {p.prediction}{refresh}] retries={p.settings.retries}"
                     f" infra={p.settings.infra or '-'} → {p.placement.describe()}"
@@ -111,7 +136,7 @@ class Plan:
             [
                 f"# Plan: `{self.pipeline_name}`",
                 "",
-                f"{self.summary()}; execution: {self.mode}",
+                f"{self.summary()}; execution: {self.execution}",
                 "",
                 "| wave | node | cache | retries | infra | runs on | tags |",
                 "|---|---|---|---|---|---|---|",
@@ -124,11 +149,14 @@ class Plan:
             {
                 "pipeline": self.pipeline_name,
                 "execution": self.mode,
+                "task_runner": {"kind": self.task_runner.kind,
+                                "max_workers": self.task_runner.workers},
                 "limits": self.limits,
                 "waves": [
                     [
                         {"node": p.name, "cache": p.prediction, "retries": p.settings.retries,
-                         "infra": p.settings.infra, "refresh": p.refresh,
+                         "infra": p.settings.infra, "refresh": p.refresh, "note": p.note,
+                         "thread_safe": p.settings.thread_safe,
                          "runs_on": p.placement.where, "resources": p.placement.resources,
                          "limits": list(p.placement.limits)}
                         for p in wave
@@ -149,6 +177,7 @@ def build_plan(
     refresh: bool | Iterable[str] = False,
     state_dir: Path,
     target: ExecutionTarget | None = None,
+    task_runner: TaskRunnerChoice | None = None,
 ) -> Plan:
     """Plan ``pipeline`` (already filtered as Kedro filters it).
 
@@ -160,16 +189,26 @@ def build_plan(
     their cache. ``state_dir`` keeps validity records, the fingerprint memo and
     Prefect's cache records (:class:`~kedro_prefect.cache.StateFolder`): the plan looks
     where the run's tasks will look, whatever process plans. ``target`` is
-    where the run executes (default: local on this machine).
+    where the run executes (default: local on this machine), ``task_runner`` what
+    runs its local nodes (default: sequential).
+
+    Datasets are matched by :func:`~kedro_prefect.fingerprint.dataset_id`:
+    a node reading ``x@spark`` depends on the node writing ``x@pandas``.
     """
     target = target or ExecutionTarget()
+    task_runner = task_runner or TaskRunnerChoice()
     refresh_names = _refresh_names(pipeline, refresh)
+    _materialise(pipeline, catalog)
     locations = dataset_locations(catalog)
+    pinned = pinned_versions(catalog)
     state = StateFolder(state_dir)
     memo = FingerprintMemo(state.memo_path)
     results = state.result_store()
-    producers = {out: n for n in pipeline.nodes for out in n.outputs}
+    producers = {dataset_id(out): n for n in pipeline.nodes for out in n.outputs}
     static_keys: dict[str, str] = {}
+    recipes: dict[str, KeyRecipe] = {}
+    # Nodes whose content key cannot see all they depend on, with why.
+    blind: dict[str, str] = {}
     rebuilt: dict[str, str] = {}  # predicted fingerprints of the outputs of re-run nodes
     waves: list[tuple[PlannedNode, ...]] = []
 
@@ -181,25 +220,54 @@ def build_plan(
             problem = resource_problem(node.name, settings.infra, placement, target)
             if problem:
                 raise PlanError(problem)
-            upstream = tuple(sorted({producers[i].name for i in node.inputs if i in producers}))
+            made_here = {
+                i: producers[dataset_id(i)] for i in node.inputs if dataset_id(i) in producers
+            }
+            upstream = tuple(sorted({producer.name for producer in made_here.values()}))
+            versions = {i: pinned[i] for i in node.inputs if i in pinned}
             static_keys[node.name] = stable_hash(
                 "kedro-node/v1",
                 node.name,
                 code_fingerprint(node.func),
                 _parameter_values(node, catalog),
-                {i: static_keys[producers[i].name] for i in node.inputs if i in producers},
+                {i: static_keys[producer.name] for i, producer in made_here.items()},
                 sorted(node.outputs),
+                *([versions] if versions else []),  # keys without pinned versions unchanged
             )
             inputs = _persisted(node.inputs, catalog, locations)
             outputs = _persisted(node.outputs, catalog, locations)
             # What the cache policy looks at: files, then datasets that fingerprint themselves.
             input_sources = inputs + _self_described(node.inputs, catalog, locations)
             output_sources = outputs + _self_described(node.outputs, catalog, locations)
+            # Inputs without a fingerprint: their producer's content key stands for them.
+            fingerprinted = {name for name, _ in input_sources}
+            derived, unseen = [], []
+            for name in sorted(set(node.inputs) - fingerprinted):
+                producer = made_here.get(name)
+                if _is_parameter(name):
+                    continue  # its value is in the static key
+                if producer is None or producer.name in blind:
+                    unseen.append(name)
+                else:
+                    derived.append((name, recipes[producer.name]))
+            recipes[node.name] = KeyRecipe(static_keys[node.name], input_sources, tuple(derived))
+            if unseen:
+                blind[node.name] = (
+                    f"reads {', '.join(unseen)}, whose content nothing can fingerprint "
+                    "(no file, no fingerprint() method, no cacheable producer in this run)"
+                )
             policy, prediction, note = None, "excluded", ""
             unfingerprinted = sorted(set(node.outputs) - {name for name, _ in output_sources})
             in_memory = [n for n in unfingerprinted if _in_memory(catalog.get(n))]
             if not settings.cache_enabled:
                 note = "cache off in prefect.yml"
+            elif not node.outputs:
+                # Only its side effects (a report sent, a check) are left of such a
+                # node; `kedro run` has them on every run, so has the bridge.
+                note = "no outputs: runs for its side effects"
+            elif node.name in blind:
+                # A hit could not prove that what it reads is what it read last time.
+                note = blind[node.name]
             elif in_memory:
                 # A cache hit cannot restore data that was never persisted.
                 note = f"writes in-memory dataset(s) {', '.join(in_memory)}"
@@ -219,6 +287,7 @@ def build_plan(
                     records_dir=str(state.validity_dir),
                     memo_path=str(state.memo_path),
                     results_dir=str(state.results_dir),
+                    derived=tuple(derived),
                 )
                 key = policy.content_key(memo, assume=rebuilt)
                 hit = (
@@ -227,10 +296,14 @@ def build_plan(
                     and policy.is_valid(key, memo)
                 )
                 prediction = "hit" if hit else "miss"
-                if not hit:
-                    # It re-runs; deterministic, it writes what it wrote last time
-                    # under this key (if it ran), whatever its outputs hold now.
-                    rebuilt.update(policy.recorded_outputs(key) or {})
+            if prediction != "hit":
+                # It runs; deterministic, it writes what it wrote last time under this
+                # key, whatever its outputs hold now. Under a key it never ran with
+                # (or uncached) what it writes is unknown: its consumers will miss.
+                key = recipes[node.name].key(memo, rebuilt)
+                recorded = (policy.recorded_outputs(key) if policy else None) or {}
+                for name, _ in output_sources:
+                    rebuilt[dataset_id(name)] = recorded.get(name) or f"unknown:{key}"
             planned_wave.append(
                 PlannedNode(
                     node=node,
@@ -258,6 +331,7 @@ def build_plan(
         infra={name: infra.model_dump(exclude_none=True) for name, infra in config.infra.items()},
         mode=target.mode,
         limits=limits_of(config, target, local_classes),  # type: ignore[arg-type]
+        task_runner=task_runner,
     )
     _check_memory_boundaries(plan, catalog)
     return plan
@@ -276,12 +350,21 @@ def _refresh_names(pipeline: Pipeline, refresh: bool | Iterable[str]) -> set[str
     return wanted
 
 
+def _materialise(pipeline: Pipeline, catalog: Any) -> None:
+    """Resolve every dataset of the pipeline in the catalog, as ``kedro run`` does
+    before running (AbstractRunner.run): dataset factory patterns become datasets
+    with their locations, undeclared names MemoryDatasets. Without it a plan made
+    outside a run would not know where a ``{name}_data`` dataset lives."""
+    for name in pipeline.datasets():
+        catalog.get(name, fallback_to_runtime_pattern=True)
+
+
+def _is_parameter(name: str) -> bool:
+    return name == "parameters" or name.startswith("params:")
+
+
 def _parameter_values(node: Node, catalog: Any) -> dict[str, Any]:
-    values = {}
-    for name in node.inputs:
-        if name == "parameters" or name.startswith("params:"):
-            values[name] = catalog.load(name)
-    return values
+    return {name: catalog.load(name) for name in node.inputs if _is_parameter(name)}
 
 
 def _in_memory(dataset: Any) -> bool:
@@ -309,29 +392,41 @@ def _self_described(
 
 def _check_memory_boundaries(plan: Plan, catalog: Any) -> None:
     """An undeclared (in-memory) dataset only passes between nodes of one process:
-    not into or out of a Ray task, nor into or out of a node delegated to a work pool."""
-    producers = {out: p for p in plan.nodes for out in p.node.outputs}
+    not into or out of a Ray task, nor into or out of a node delegated to a work pool,
+    nor between nodes of the processes task runner."""
+    producers = {dataset_id(out): p for p in plan.nodes for out in p.node.outputs}
     for consumer in plan.nodes:
         for name in consumer.node.inputs:
-            producer = producers.get(name)
-            if producer is None or not _crosses_processes(producer, consumer):
+            producer = producers.get(dataset_id(name))
+            if producer is None or not _crosses_processes(producer, consumer, plan.task_runner):
                 continue
             if isinstance(catalog.get(name, fallback_to_runtime_pattern=True), MemoryDataset):
                 raise PlanError(
                     f"dataset {name!r} is not declared in the catalog but passes from node "
-                    f"{producer.name!r} ({_where(producer)}) to node {consumer.name!r} "
-                    f"({_where(consumer)}), another process: declare it in "
-                    f"conf/base/catalog.yml on storage both can reach"
+                    f"{producer.name!r} ({_where(producer, plan.task_runner)}) to node "
+                    f"{consumer.name!r} ({_where(consumer, plan.task_runner)}), another "
+                    f"process: declare it in conf/base/catalog.yml on storage both can reach"
                 )
 
 
-def _crosses_processes(producer: PlannedNode, consumer: PlannedNode) -> bool:
+def _crosses_processes(
+    producer: PlannedNode, consumer: PlannedNode, task_runner: TaskRunnerChoice
+) -> bool:
     a, b = producer.placement, consumer.placement
-    return a.where != b.where or a.where == "ray" or a.is_delegated
+    return (
+        a.where != b.where
+        or a.where == "ray"
+        or a.is_delegated
+        or (a.where == "local" and task_runner.crosses_processes)
+    )
 
 
-def _where(planned: PlannedNode) -> str:
+def _where(planned: PlannedNode, task_runner: TaskRunnerChoice) -> str:
     placement = planned.placement
     if placement.is_delegated:
         return f"work pool {placement.pool}"
-    return "a Ray task" if placement.where == "ray" else "this flow run"
+    if placement.where == "ray":
+        return "a Ray task"
+    if task_runner.crosses_processes:
+        return "a process of the processes task runner"
+    return "this flow run"

@@ -3,12 +3,13 @@
 Kedro's session does everything around a run exactly as for ``kedro run``
 (config environments, runtime params, pipeline filters, catalog, pipeline
 hooks); only the step "execute these nodes" is handed to this runner, which
-turns the plan into Prefect tasks on the current flow run's task runner.
-Independent nodes run concurrently; a node starts when the nodes producing
-its inputs have completed (or been served from cache). Where a node runs is
-the execution mode's business (execution.py): on the flow run's own
-task runner under its infra class's concurrency limit (local), as a Ray task
-(ray), or inside a sub-flow on another work pool (work_pools).
+turns the plan into Prefect tasks. A node starts when the nodes producing
+its inputs (transcoded names included) have completed or been served from
+cache. Where a node runs is the execution mode's business (execution.py): on
+this machine under its infra class's concurrency limit (local), as a Ray task
+(ray), or inside a sub-flow on another work pool (work_pools). On this machine
+the task runner of the plan runs the nodes (task_runners.py: sequential by
+default, as ``kedro run``; threads or processes on request).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from prefect.client.orchestration import get_client
 from prefect.context import FlowRunContext
 from prefect.futures import PrefectFuture
 from prefect.states import State
+from prefect.task_runners import TaskRunner
 from prefect.utilities.annotations import quote
 
 from kedro_prefect import artifacts
@@ -44,6 +46,7 @@ from kedro_prefect.node_task import (
     make_node_task,
 )
 from kedro_prefect.plan import Plan, PlanError, build_plan
+from kedro_prefect.task_runners import TaskRunnerChoice, started
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +72,8 @@ class PrefectRunner(AbstractRunner):
         refresh: re-run all nodes (True) or the named ones, ignoring their cache.
         state_dir: where cache validity records and fingerprints are kept.
         execution: the execution mode, overriding ``execution.mode`` of prefect.yml.
+        task_runner: sequential, threads or processes, overriding
+            ``execution.task_runner`` of prefect.yml.
         session_args: how the run's Kedro session was opened (project_path, env,
             params, conf_source), for the processes that must open it again: Ray
             workers and the sub-flows of other work pools.
@@ -82,6 +87,7 @@ class PrefectRunner(AbstractRunner):
         refresh: bool | Iterable[str] = False,
         state_dir: Path,
         execution: str | None = None,
+        task_runner: str | None = None,
         session_args: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(is_async=False)
@@ -90,6 +96,8 @@ class PrefectRunner(AbstractRunner):
         self.refresh = refresh
         self.state_dir = state_dir
         self.execution = execution
+        self.task_runner = TaskRunnerChoice.resolve(config, task_runner)
+        self.task_runner_override = task_runner
         self.session_args = dict(session_args or {})
         self.plan: Plan | None = None
         self.states: dict[str, State] = {}
@@ -117,6 +125,7 @@ class PrefectRunner(AbstractRunner):
             refresh=self.refresh,
             state_dir=self.state_dir,
             target=target,
+            task_runner=self.task_runner,
         )
         self.plan = plan
         log.info("%s", plan.to_text())
@@ -145,7 +154,9 @@ class PrefectRunner(AbstractRunner):
                 self._run_on_ray(plan, target, run)
             else:
                 _upsert_limits(plan.limits)
-                self._collect(self._submit_here(plan, run))
+                # Collected inside: a task runner cancels what is pending when it stops.
+                with started(plan.task_runner) as task_runner:
+                    self._collect(self._submit_here(plan, run, task_runner))
         finally:
             hook_manager.unregister(counter)
             RUNS.pop(run_key, None)
@@ -183,8 +194,12 @@ class PrefectRunner(AbstractRunner):
             loggers=list(self.config.loggers),
         )
 
-    def _submit_here(self, plan: Plan, run: RunRef) -> dict[str, PrefectFuture]:
-        """Nodes on the flow run's task runner; delegated groups as sub-flow tasks."""
+    def _submit_here(
+        self, plan: Plan, run: RunRef, task_runner: TaskRunner
+    ) -> dict[str, PrefectFuture]:
+        """Nodes on the plan's task runner, in a topological order (the inline
+        runner of ``sequential`` runs each as it is submitted); delegated groups
+        as sub-flow tasks."""
         from kedro_prefect.work_pools import DelegatedGroup, delegated_groups, make_group_task
 
         futures: dict[str, PrefectFuture] = {}
@@ -200,14 +215,17 @@ class PrefectRunner(AbstractRunner):
                 pending.remove(unit)
                 if isinstance(unit, DelegatedGroup):
                     task = make_group_task(unit, [f"pipeline:{self.pipeline_name}"])
-                    future = task.submit(
-                        unit.deployment, self._subflow_parameters(unit.nodes),
-                        self.config.execution.poll_interval_seconds, wait_for=waits,
-                    )  # fmt: skip
+                    parameters = {
+                        "deployment": unit.deployment,
+                        "parameters": self._subflow_parameters(unit.nodes),
+                        "poll_interval": self.config.execution.poll_interval_seconds,
+                    }
+                    future = task_runner.submit(task, parameters, wait_for=waits)
                     futures.update(dict.fromkeys(unit.nodes, future))
                 else:
                     task = make_node_task(unit, self.pipeline_name, run.key)
-                    futures[unit.name] = task.submit(quote(run), unit.name, wait_for=waits)
+                    parameters = {"run": quote(run), "node_name": unit.name}
+                    futures[unit.name] = task_runner.submit(task, parameters, wait_for=waits)
             if pending and not any(set(u.upstream) <= futures.keys() for u in pending):
                 raise PlanError(f"cannot order {[getattr(u, 'name', u) for u in pending]}")
         assert grouped <= futures.keys()
@@ -223,6 +241,8 @@ class PrefectRunner(AbstractRunner):
             "node_names": nodes,
             "refresh": refresh or False,
             "execution": "work_pools",
+            # Only when overridden: a deployment made before the parameter existed works.
+            **({"task_runner": self.task_runner_override} if self.task_runner_override else {}),
             **{k: self.session_args.get(k) for k in ("env", "params", "project_path",
                                                        "conf_source")},
         }  # fmt: skip

@@ -1,14 +1,14 @@
 """A run's Kedro session, re-opened in a process that is not the flow run's.
 
 On Ray, node tasks execute in Ray worker processes (possibly on other
-machines), where the flow run's catalog and hook manager do not exist. The
-first task of a run that lands in a worker opens the project there exactly as
-the flow run did (same project, ``--env``, ``--params``, ``--conf-source``):
+machines), and under the processes task runner in a local process pool, where
+the flow run's catalog and hook manager do not exist. The first task of a run
+that lands in a worker opens the project there exactly as the flow run did
+(same project, ``--env``, ``--params``, ``--conf-source``):
 ``bootstrap_project`` + ``KedroSession`` + its catalog, kept for the run's
 later tasks in the same worker. Nodes exchange data only through persisted
-catalog datasets (the plan refuses in-memory datasets between Ray tasks).
-Hooks fire through the hook manager Kedro itself builds for tasks outside the
-session's process (``kedro.runner.Task(parallel=True)``).
+catalog datasets (the plan refuses in-memory datasets between processes).
+Hooks fire through the re-opened session's hook manager.
 
 The project must be at the same path on every Ray node (a shared checkout or
 image); the path is the one the flow run resolved.
@@ -62,7 +62,11 @@ def open_run(run: RunRef) -> RunContext:
             _logging.enter_context(run_logging(["kedro", package, "kedro_prefect", *spec.loggers]))
         context = RunContext(
             catalog=catalog,
-            hook_manager=None,
+            # The session's own hook manager (the project's hooks and plugins, as in
+            # the flow run). Kedro's ``Task(parallel=True)`` would build one per task,
+            # but in a spawned process that also opened the project (the processes
+            # task runner) it re-configures LOGGING with itself and recurses forever.
+            hook_manager=session._hook_manager,
             run_id=spec.run_id,
             nodes={node.name: node for node in pipelines[spec.pipeline].nodes},
             jobs=spec.jobs,

@@ -1,0 +1,135 @@
+"""The task runner a run's local nodes execute on, and thread-unsafe nodes.
+
+Three choices (``execution.task_runner`` in prefect.yml, the ``task_runner``
+flow parameter or ``--task-runner``):
+
+* ``sequential`` (the default): one node at a time, in the flow run's own
+  thread, in a topological order: what ``kedro run`` (Kedro's SequentialRunner)
+  does. It is the default because it is the only choice that cannot fail where
+  ``kedro run`` succeeds: threads break code that is not thread-safe (plotly's
+  ``px.histogram`` failed intermittently under threads where ``kedro run``
+  never did; matplotlib's pyplot, some C extensions and anything keeping
+  module-level state do too), and processes break every in-memory dataset
+  passed between nodes and anything that does not pickle. Retries, caching,
+  resume and the UI are the same under every choice; only the overlap differs.
+* ``threads``: independent nodes at once on Prefect's ``ThreadPoolTaskRunner``
+  (at most ``max_workers``), as Kedro's ThreadRunner. Nodes marked
+  ``thread_safe: false`` (by node, tag, namespace or default, like any node
+  setting) still never overlap with each other: they share one process-wide
+  lock (:data:`THREAD_UNSAFE`), taken after the node's concurrency slots so that
+  no two nodes ever wait on each other.
+* ``processes``: Prefect's ``ProcessPoolTaskRunner`` (spawned processes, at most
+  ``max_workers``), as Kedro's ParallelRunner: each process opens the run's
+  Kedro session again (worker.py), so nodes exchange data only through
+  persisted datasets and the plan refuses in-memory ones between nodes.
+
+In ``work_pools`` mode the groups of nodes delegated to other pools are tasks of
+this task runner too: under ``sequential`` they are awaited one after another.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+import threading
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from prefect.futures import PrefectConcurrentFuture, PrefectFuture
+from prefect.task_engine import run_task_sync
+from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
+
+from kedro_prefect.config import TASK_RUNNERS, OrchestrationConfig, TaskRunnerKind
+
+SEQUENTIAL, THREADS, PROCESSES = TASK_RUNNERS
+
+# Held while a node marked thread_safe: false executes (node_task.py).
+THREAD_UNSAFE = threading.Lock()
+
+
+class TaskRunnerError(ValueError):
+    """An unknown task runner was asked for; the message lists the known ones."""
+
+
+@dataclass(frozen=True)
+class TaskRunnerChoice:
+    """Which task runner, and how many nodes at once (``None``: the default)."""
+
+    kind: TaskRunnerKind = SEQUENTIAL
+    max_workers: int | None = None
+
+    @classmethod
+    def resolve(cls, config: OrchestrationConfig, override: str | None = None) -> TaskRunnerChoice:
+        kind = override or config.execution.task_runner
+        if kind not in TASK_RUNNERS:
+            raise TaskRunnerError(f"task runner {kind!r} is not one of {', '.join(TASK_RUNNERS)}")
+        return cls(kind, config.execution.max_workers)  # type: ignore[arg-type]
+
+    @property
+    def workers(self) -> int:
+        """How many nodes may run at once."""
+        if self.kind == SEQUENTIAL:
+            return 1
+        return self.max_workers or os.cpu_count() or 1
+
+    @property
+    def crosses_processes(self) -> bool:
+        return self.kind == PROCESSES
+
+    def describe(self) -> str:
+        return self.kind if self.kind == SEQUENTIAL else f"{self.kind} (max {self.workers})"
+
+    def make(self) -> TaskRunner:
+        if self.kind == THREADS:
+            return ThreadPoolTaskRunner(max_workers=self.workers)
+        if self.kind == PROCESSES:
+            return ProcessPoolTaskRunner(max_workers=self.workers)
+        return InlineTaskRunner()
+
+
+@contextmanager
+def started(choice: TaskRunnerChoice) -> Iterator[TaskRunner]:
+    """The chosen task runner, started for the length of the block."""
+    with choice.make() as runner:
+        yield runner
+
+
+class InlineTaskRunner(TaskRunner[PrefectConcurrentFuture[Any]]):
+    """Runs each submitted task at once, in the submitting (flow run's) thread.
+
+    Submitted in a topological order, every upstream future is already done, so
+    Prefect's own handling of ``wait_for`` applies unchanged (a node whose
+    upstream failed ends NotReady without running, as under threads); the
+    returned future is already resolved."""
+
+    def duplicate(self) -> InlineTaskRunner:
+        return type(self)()
+
+    def submit(  # type: ignore[override]
+        self,
+        task: Any,
+        parameters: dict[str, Any],
+        wait_for: Iterable[PrefectFuture[Any]] | None = None,
+        dependencies: dict[str, set[Any]] | None = None,
+    ) -> PrefectConcurrentFuture[Any]:
+        if not self._started:
+            raise RuntimeError("Task runner is not started")
+        task_run_id = uuid.uuid4()
+        done: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        try:
+            state = run_task_sync(
+                task=task,
+                task_run_id=task_run_id,
+                parameters=parameters,
+                wait_for=wait_for,
+                return_type="state",
+                dependencies=dependencies,
+            )
+        except Exception as exc:  # the engine itself failed: the future carries it
+            done.set_exception(exc)
+        else:
+            done.set_result(state)
+        return PrefectConcurrentFuture(task_run_id=task_run_id, wrapped_future=done)

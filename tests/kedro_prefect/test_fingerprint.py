@@ -1,0 +1,37 @@
+"""File fingerprints: memoised on (size, mtime), but never trusted while racy."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from kedro_prefect.fingerprint import RACY_NS, FingerprintMemo, dataset_id
+
+
+def test_a_same_size_rewrite_in_the_same_mtime_tick_is_seen(tmp_path: Path) -> None:
+    data = tmp_path / "x.json"
+    data.write_text('{"v": 1}')
+    memo = FingerprintMemo(tmp_path / "memo.json")
+    first = memo.file_hash(data)
+    tick = data.stat().st_mtime_ns
+    data.write_text('{"v": 2}')  # same size, and (forced) the same mtime
+    os.utime(data, ns=(tick, tick))
+    assert memo.file_hash(data) != first
+
+
+def test_a_settled_file_is_not_hashed_again(tmp_path: Path) -> None:
+    data = tmp_path / "x.json"
+    data.write_text('{"v": 1}')
+    old = data.stat().st_mtime_ns - 2 * RACY_NS  # last modified long before it is hashed
+    os.utime(data, ns=(old, old))
+    memo = FingerprintMemo(tmp_path / "memo.json")
+    first = memo.file_hash(data)
+    memo.save()
+    data.write_text('{"v": 2}')  # behind the memo's back: same size, same mtime
+    os.utime(data, ns=(old, old))
+    assert FingerprintMemo(tmp_path / "memo.json").file_hash(data) == first  # git's trade-off
+
+
+def test_transcoded_names_are_one_dataset() -> None:
+    assert dataset_id("shuttles@pandas") == dataset_id("shuttles@spark") == "shuttles"
+    assert dataset_id("ns.table") == "ns.table"
