@@ -1,7 +1,8 @@
 """The package layout's rules, checked on the code itself.
 
 * No import circles: none in the graph of every import statement between our modules,
-  and every module of ``forecast_keiba`` and of ``netkeiba_replica`` imports on its own,
+  and every module of ``forecast_keiba``, ``netkeiba_replica`` and the plugin
+  ``kedro_prefect`` imports on its own,
   in a process where no other module of ours was loaded before it (a circle cannot hide
   behind the order in which a test session happened to import things).
 * The domain packages (the lifecycle stages) import neither the Kedro pipelines, nor
@@ -225,7 +226,7 @@ def circles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 
 def test_no_import_circles() -> None:
-    graph = import_graph({**PRODUCTION, **REPLICA, **modules_of(kedro_atomic)})
+    graph = import_graph({**PRODUCTION, **REPLICA, **modules_of(kedro_atomic), **BRIDGE})
     assert circles(graph) == []
 
 
@@ -285,8 +286,9 @@ def third_party_imports(modules: dict[str, Path]) -> list[str]:
 
 @pytest.mark.skipif(sys.platform == "win32", reason="forks a child per module")
 def test_every_module_imports_on_its_own() -> None:
-    modules = {**PRODUCTION, **REPLICA}
+    modules = {**PRODUCTION, **REPLICA, **BRIDGE}
     assert "forecast_keiba.models.fitting" in modules and "netkeiba_replica.world" in modules
+    assert "kedro_prefect.runner" in modules
     libraries = third_party_imports({**modules, **modules_of(kedro_atomic)})
     argument = json.dumps([list(OURS), libraries, sorted(modules)])
     result = subprocess.run(

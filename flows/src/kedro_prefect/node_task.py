@@ -6,25 +6,20 @@ its outputs: the bridge adds orchestration around Kedro, never a second way of
 running a node. Prefect options (retries, timeout, cache policy, tags, assets)
 come from the plan.
 
-The live Kedro objects (catalog, hook manager) cannot be task parameters: they
-are neither hashable nor serialisable. A run registers them under its run key
-in :data:`RUNS` and tasks receive only a :class:`RunRef` and the node name.
-A task that lands in another process (a Ray worker) finds no registered run
-there and re-opens the run's Kedro session from the ref's :class:`RunSpec`
-(worker.py); data then passes through persisted catalog datasets.
+The live Kedro objects (catalog, hook manager) cannot be task parameters: a
+run registers them (runs.py) and tasks receive only a
+:class:`~kedro_prefect.runs.RunRef` and the node name; a task in another
+process re-opens the run (worker.py).
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kedro.pipeline import Node
 from kedro.runner import Task as KedroTask
 from prefect import Task
 from prefect.assets import Asset
@@ -33,62 +28,10 @@ from prefect.concurrency.sync import concurrency
 from prefect.tasks import MaterializingTask
 from prefect.transactions import get_transaction
 
-from kedro_prefect.cache import KedroNodeCachePolicy, NodeResult
+from kedro_prefect.cache import NodeResult
 from kedro_prefect.plan import PlannedNode
+from kedro_prefect.runs import RUNS, RunRef
 from kedro_prefect.task_runners import THREAD_UNSAFE
-
-
-@dataclass(frozen=True)
-class NodeJob:
-    """What a node task needs of the plan, as plain data that pickles anywhere."""
-
-    limits: tuple[str, ...] = ()  # Prefect global concurrency limits to take a slot of
-    cache_policy: KedroNodeCachePolicy | None = None
-    thread_safe: bool = True  # False: never overlaps another such node (task_runners.py)
-
-    @classmethod
-    def of(cls, planned: PlannedNode) -> NodeJob:
-        return cls(planned.placement.limits, planned.cache_policy, planned.settings.thread_safe)
-
-
-@dataclass
-class RunSpec:
-    """How to open the run's Kedro session again, in a process that has none."""
-
-    project_path: str
-    pipeline: str
-    env: str | None
-    params: dict[str, Any] | None
-    conf_source: str | None
-    run_id: str | None
-    jobs: dict[str, NodeJob]
-    loggers: list[str] = field(default_factory=list)  # whose records go to the task run
-
-
-@dataclass
-class RunRef:
-    """A node task's handle on its run: the key of the run registered in this
-    process, and the spec to re-open it where it is not registered."""
-
-    key: str
-    spec: RunSpec | None = None
-
-
-@dataclass
-class RunContext:
-    """Everything a node task needs from the Kedro session of its run."""
-
-    catalog: Any
-    hook_manager: Any
-    run_id: str | None
-    nodes: dict[str, Node]
-    jobs: dict[str, NodeJob]
-    rows: dict[str, int] = field(default_factory=dict)
-    durations: dict[str, float] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-RUNS: dict[str, RunContext] = {}
 
 
 def run_node(run: RunRef, node_name: str, upstream: Any = None) -> dict[str, Any]:

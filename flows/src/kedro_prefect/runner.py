@@ -37,15 +37,9 @@ from kedro_prefect import artifacts
 from kedro_prefect.config import OrchestrationConfig
 from kedro_prefect.execution import ExecutionTarget, resource_problem
 from kedro_prefect.failures import NodesFailed, failure_reason
-from kedro_prefect.node_task import (
-    RUNS,
-    NodeJob,
-    RunContext,
-    RunRef,
-    RunSpec,
-    make_node_task,
-)
+from kedro_prefect.node_task import make_node_task
 from kedro_prefect.plan import Plan, PlanError, build_plan
+from kedro_prefect.runs import RUNS, NodeJob, RunContext, RunRef, RunSpec
 from kedro_prefect.task_runners import TaskRunnerChoice, started
 
 log = logging.getLogger(__name__)

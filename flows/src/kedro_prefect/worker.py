@@ -21,7 +21,7 @@ import os
 import threading
 from pathlib import Path
 
-from kedro_prefect.node_task import RUNS, RunContext, RunRef
+from kedro_prefect.runs import RUNS, RunContext, RunRef
 
 KEEP_RUNS = 2  # a long-lived worker serves run after run; keep only the latest
 _lock = threading.Lock()
