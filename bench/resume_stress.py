@@ -67,7 +67,7 @@ def latest_task_states(api_url: str, flow_run_id: str) -> dict[str, tuple[str, i
     latest: dict[str, tuple[str, int]] = {}
     for run in sorted(runs, key=lambda r: r["created"]):
         count = latest.get(run["name"], ("", 0))[1] + 1
-        latest[run["name"]] = (run["state"]["name"], count)
+        latest[run["name"]] = ((run["state"] or {}).get("name", ""), count)
     return latest
 
 

@@ -40,8 +40,11 @@ def runner_deployment(spec: dict[str, Any]) -> Any:
     for schedule in spec.get("schedules") or []:
         if "cron" not in schedule:
             raise ValueError(f"{spec['name']}: only cron schedules are served here: {schedule}")
+    from prefect.deployments.runner import EntrypointType
+
     flow = load_flow_from_entrypoint(spec["entrypoint"])  # a module path: kedro_prefect.flow:…
     return flow.to_deployment(
+        entrypoint_type=EntrypointType.MODULE_PATH,  # the installed plugin, not a file path
         name=spec["name"],
         description=spec.get("description"),
         tags=spec.get("tags"),

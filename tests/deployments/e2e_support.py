@@ -99,7 +99,9 @@ class Stack:
 
     def scheduled_runs(self, deployment: str) -> list[dict[str, Any]]:
         """The deployment's flow runs that its schedule put in the future (state Scheduled)."""
-        return [r for r in self.flow_runs(deployment) if r["state"]["type"] == "SCHEDULED"]
+        return [
+            r for r in self.flow_runs(deployment) if (r["state"] or {}).get("type") == "SCHEDULED"
+        ]
 
     def pause(self, deployment: str) -> None:
         """Pause the deployment and drop its scheduled runs, so that no worker of the
@@ -139,7 +141,9 @@ def task_runs(stack: Stack, flow_run_id: str, expected: int) -> list[dict[str, A
         runs = api(stack.api_url, "task_runs/filter", {
             "flow_runs": {"id": {"any_": [flow_run_id]}}, "limit": 200,
         })  # fmt: skip
-        done = len(runs) >= expected and all(r["state"]["type"] == "COMPLETED" for r in runs)
+        done = len(runs) >= expected and all(
+            (r["state"] or {}).get("type") == "COMPLETED" for r in runs
+        )
         return runs if done else None
 
     return wait_for(settled, timeout=120) or api(stack.api_url, "task_runs/filter", {

@@ -89,7 +89,7 @@ def test_a_run_killed_with_its_worker_mid_fit_is_crashed_retried_and_identical(
 
     def fitting() -> bool:
         node = latest_task_runs(stack, flow_run_id).get(TRAINING_NODE)
-        return bool(node and node["state"]["type"] == "RUNNING")
+        return bool(node and (node["state"] or {}).get("type") == "RUNNING")
 
     assert wait_for(fitting, timeout=900, every=0.5), flow_run_state(stack, flow_run_id)
     assert flow_run_state(stack, flow_run_id)["type"] == "RUNNING"
@@ -122,7 +122,10 @@ def test_a_run_killed_with_its_worker_mid_fit_is_crashed_retried_and_identical(
     assert final and final["type"] == "COMPLETED", final
 
     def resumed() -> dict[str, str] | None:
-        found = {n: r["state"]["name"] for n, r in latest_task_runs(stack, flow_run_id).items()}
+        found = {
+            n: (r["state"] or {}).get("name")
+            for n, r in latest_task_runs(stack, flow_run_id).items()
+        }
         return found if found.get(TRAINING_NODE) == "Completed" else None
 
     nodes = wait_for(resumed, timeout=120)

@@ -76,7 +76,7 @@ def test_nightly_scrape_triggers_training_and_a_second_night_fetches_nothing_twi
             for run in stack.flow_runs("training")
             if run["created"] > started and (run["created_by"] or {}).get("type") == "AUTOMATION"
         ]
-        return runs if len(runs) >= count and all(r["state"]["type"] in (
+        return runs if len(runs) >= count and all((r["state"] or {}).get("type") in (
             "COMPLETED", "FAILED", "CRASHED") for r in runs) else None  # fmt: skip
 
     trainings = wait_for(lambda: triggered_trainings(1), timeout=600)

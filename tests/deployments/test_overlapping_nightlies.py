@@ -32,7 +32,7 @@ def test_two_nightlies_started_together_run_one_after_the_other(stack: Stack) ->
 
     def finished() -> list[dict[str, Any]] | None:
         runs = [api(stack.api_url, f"flow_runs/{run_id}") for run_id in ids]
-        return runs if all(run["state"]["type"] in FINAL for run in runs) else None
+        return runs if all((run["state"] or {}).get("type") in FINAL for run in runs) else None
 
     runs = wait_for(finished, timeout=900, every=2)
     assert runs, "the two nightly runs did not finish"
@@ -62,7 +62,9 @@ def test_two_nightlies_started_together_run_one_after_the_other(stack: Stack) ->
             run for run in stack.flow_runs("training")
             if run["parameters"].get("conf_source") == conf
         ]  # fmt: skip
-        done = len(triggered) >= 2 and all(r["state"]["type"] in FINAL for r in triggered)
+        done = len(triggered) >= 2 and all(
+            (r["state"] or {}).get("type") in FINAL for r in triggered
+        )
         return triggered if done else None
 
     # every completed night triggers a training: let both finish before the stack stops

@@ -52,7 +52,7 @@ def test_a_schedule_due_within_a_minute_runs_on_a_worker(stack: Stack, tmp_path:
 
         def completed() -> list[dict]:
             return [r for r in stack.flow_runs("schedule-probe")
-                    if r["state"]["type"] == "COMPLETED"]  # fmt: skip
+                    if (r["state"] or {}).get("type") == "COMPLETED"]  # fmt: skip
 
         done = wait_for(completed, timeout=300, every=2)
         assert done, [(r["name"], r["state"]["name"]) for r in stack.flow_runs("schedule-probe")]

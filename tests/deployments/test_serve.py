@@ -14,7 +14,7 @@ def test_served_deployments_are_the_declared_ones() -> None:
                                          "full-pipeline"}  # fmt: skip
     for name, deployment in served.items():
         spec = specs[name]
-        assert deployment.entrypoint.endswith("kedro_prefect.flow:kedro_flow")
+        assert deployment.entrypoint == "kedro_prefect.flow.kedro_flow"  # module path
         assert deployment.parameters == spec["parameters"]
         assert deployment.work_pool_name is None  # served here, not by a worker
     nightly = served["nightly-scraping"]

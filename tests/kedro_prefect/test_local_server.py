@@ -30,3 +30,16 @@ def test_a_clean_or_missing_log_has_none(tmp_path: Path) -> None:
     log.write_text("08:00:01.000 | INFO    | prefect.server - started\\n")
     assert server_tracebacks(log) == []
     assert server_tracebacks(tmp_path / "absent.log") == []
+
+
+def test_sqlite_write_contention_is_not_a_broken_service(tmp_path: Path) -> None:
+    log = tmp_path / "server.log"
+    log.write_text(
+        "08:28:43.582 | ERROR   | prefect.server.utilities.worker_channel - Worker channel "
+        "heartbeat persistence failed: work_pool=cpu\n"
+        "Traceback (most recent call last):\n"
+        '  File "sqlalchemy/engine/default.py", line 951, in do_execute\n'
+        "sqlite3.OperationalError: database is locked\n" + SCHEDULER_FAILURE
+    )
+    found = server_tracebacks(log)
+    assert len(found) == 1 and "Can't evaluate bulk DML statement" in found[0]

@@ -122,7 +122,7 @@ def node_states(api_url: str, run_id: str) -> dict[str, str]:
         })  # fmt: skip
         latest: dict[str, str] = {}
         for run in sorted(runs, key=lambda r: r["created"]):
-            latest[run["name"]] = run["state"]["name"]
+            latest[run["name"]] = (run["state"] or {}).get("name", "Pending")
         settled = latest and not {"Pending", "Running", "Scheduled"} & set(latest.values())
         if settled or time.monotonic() > deadline:
             return latest
