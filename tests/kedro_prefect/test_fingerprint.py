@@ -35,3 +35,23 @@ def test_a_settled_file_is_not_hashed_again(tmp_path: Path) -> None:
 def test_transcoded_names_are_one_dataset() -> None:
     assert dataset_id("shuttles@pandas") == dataset_id("shuttles@spark") == "shuttles"
     assert dataset_id("ns.table") == "ns.table"
+
+
+def test_a_subclassed_dataset_keeps_its_location_once_used(tmp_path: Path) -> None:
+    """A dataset subclass without its own __init__ reports its arguments under
+    ``kwargs`` once Kedro has built it: its file must still be found (else its
+    readers would be left uncached)."""
+    import pandas as pd
+    from kedro.io import DataCatalog
+    from kedro_datasets.pandas import ParquetDataset
+
+    from kedro_prefect.fingerprint import dataset_locations
+
+    class TruthDataset(ParquetDataset):
+        pass
+
+    path = tmp_path / "truth.parquet"
+    catalog = DataCatalog({"truth": TruthDataset(filepath=str(path))})
+    catalog.save("truth", pd.DataFrame({"x": [1]}))
+    assert "kwargs" in catalog.to_config()[0]["truth"]  # the shape this guards against
+    assert dataset_locations(catalog) == {"truth": str(path)}

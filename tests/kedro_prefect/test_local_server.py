@@ -33,13 +33,57 @@ def test_a_clean_or_missing_log_has_none(tmp_path: Path) -> None:
 
 
 def test_sqlite_write_contention_is_not_a_broken_service(tmp_path: Path) -> None:
+    """Also when the lock is at the end of a long chain of exceptions."""
+    frames = '  File "sqlalchemy/engine/base.py", line 1494, in execute\n' * 60
     log = tmp_path / "server.log"
     log.write_text(
         "08:28:43.582 | ERROR   | prefect.server.utilities.worker_channel - Worker channel "
         "heartbeat persistence failed: work_pool=cpu\n"
         "Traceback (most recent call last):\n"
-        '  File "sqlalchemy/engine/default.py", line 951, in do_execute\n'
-        "sqlite3.OperationalError: database is locked\n" + SCHEDULER_FAILURE
+        + frames
+        + "sqlite3.OperationalError: database is locked\n\n"
+        "The above exception was the direct cause of the following exception:\n\n"
+        "Traceback (most recent call last):\n"
+        + frames
+        + "sqlalchemy.exc.OperationalError: (sqlite3.OperationalError) database is locked\n"
+        + SCHEDULER_FAILURE
     )
     found = server_tracebacks(log)
     assert len(found) == 1 and "Can't evaluate bulk DML statement" in found[0]
+
+
+def test_api_retries_a_busy_server_and_reports_other_errors() -> None:
+    """503 = the server rolled back on a locked SQLite database: asked again, it answers."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    import httpx
+    import pytest
+
+    from kedro_prefect import local_server
+
+    answers = [503, 503, 200]
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            status = answers.pop(0) if answers else 404
+            body = json.dumps({"id": "run-1"} if status == 200 else {"detail": "x"}).encode()
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/api"
+    try:
+        assert local_server.api(base, "deployments/x/create_flow_run", {}) == {"id": "run-1"}
+        with pytest.raises(httpx.HTTPStatusError, match="404"):
+            local_server.api(base, "deployments/x/create_flow_run", {})
+    finally:
+        server.shutdown()

@@ -59,7 +59,7 @@ def test_a_flow_run_is_one_mlflow_run_tagged_and_linked(prefect_api: str, tmp_pa
         pipeline="training", project_path=str(KEDRO_PROJECT), conf_source=str(project.conf),
         return_state=True,
     )  # fmt: skip
-    assert set(rerun.result().values()) == {"Cached"}
+    assert set(rerun.result().values()) == {"Cached"}, sorted(rerun.result().items())
     second = next(r for r in project.runs() if r.info.run_id != run.info.run_id)
     assert second.data.metrics["log_loss_model"] == run.data.metrics["log_loss_model"]
     assert "evaluation_metrics" in second.data.tags["kedro.outputs_from_cache"]

@@ -104,9 +104,16 @@ def dataset_locations(catalog: Any) -> dict[str, str]:
     configs = catalog.to_config()[0]
     locations = {}
     for name, config in configs.items():
-        for key in ("filepath", "path"):
-            if isinstance(config, dict) and config.get(key):
-                locations[name] = str(config[key])
+        if not isinstance(config, dict):
+            continue
+        # A dataset subclass without an __init__ of its own, once loaded or saved,
+        # reports its arguments nested: {"args": (), "kwargs": {"filepath": ...}}
+        # (Kedro records the parent's wrapped __init__'s call arguments).
+        nested = config.get("kwargs") if isinstance(config.get("kwargs"), dict) else {}
+        for source in (config, nested):
+            found = next((source[k] for k in ("filepath", "path") if source.get(k)), None)
+            if found:
+                locations[name] = str(found)
                 break
     return locations
 

@@ -8,6 +8,7 @@ Prefect profile. (Operating a long-lived server: see ``make up``.)"""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -90,18 +91,29 @@ def prefect_server(home: Path, database_url: str | None = None) -> Iterator[str]
 # its busy timeout does not cover a read→write upgrade). Under load the server's
 # periodic writers (worker heartbeats) meet it and log it; they write again at their
 # next beat. Contention, not a broken service; PostgreSQL servers never show it.
-TRANSIENT = "sqlite3.OperationalError: database is locked"
+TRANSIENT = "database is locked"
+_RECORD = re.compile(r"^\d{2}:\d{2}:\d{2}\.\d{3} \| ")  # a log record's first line
 
 
 def server_tracebacks(log: Path, limit: int = 3) -> list[str]:
-    """The first ``limit`` tracebacks in a server's log, each with the lines that
-    follow it: a healthy server logs none, so each is a broken service (a scheduler
-    failing every cycle) or request that green client calls can hide. SQLite's
-    transient write contention (:data:`TRANSIENT`) is left out."""
+    """The first ``limit`` log records of a server that carry a traceback, each
+    whole (a record runs to the next timestamped line, chained exceptions
+    included): a healthy server logs none, so each is a broken service (a
+    scheduler failing every cycle) or request that green client calls can hide.
+    SQLite's transient write contention (:data:`TRANSIENT`) is left out."""
     lines = log.read_text(errors="replace").splitlines() if log.exists() else []
-    found = [i for i, line in enumerate(lines) if line.startswith("Traceback (most recent")]
-    blocks = ["\n".join(lines[max(0, i - 2) : i + 40]) for i in found]
-    return [block for block in blocks if TRANSIENT not in block][:limit]
+    records: list[list[str]] = [[]]
+    for line in lines:
+        if _RECORD.match(line) and records[-1]:
+            records.append([])
+        records[-1].append(line)
+    broken = [
+        record
+        for record in records
+        if any(line.startswith("Traceback (most recent") for line in record)
+        and not any(TRANSIENT in line for line in record)
+    ]
+    return ["\n".join(record[:60]) for record in broken[:limit]]
 
 
 def is_healthy(api_url: str) -> bool:
@@ -149,11 +161,22 @@ def _wait_healthy(api_url: str, process: subprocess.Popen[bytes], home: Path) ->
         time.sleep(0.5)
 
 
+BUSY_RETRIES = 6  # 503 = the server's database was busy (SQLite locked): nothing was done
+
+
 def api(api_url: str, path: str, body: dict | None = None) -> list | dict:
-    """POST a filter (or GET without a body) to the Prefect REST API."""
+    """POST a filter (or GET without a body) to the Prefect REST API; a 503 (the
+    server rolled back on a busy database) is retried with backoff, as Prefect's own
+    client does."""
     url = f"{api_url}/{path.lstrip('/')}"
-    response = (
-        httpx.post(url, json=body, timeout=30) if body is not None else httpx.get(url, timeout=30)
-    )
+    for attempt in range(BUSY_RETRIES + 1):
+        response = (
+            httpx.post(url, json=body, timeout=30)
+            if body is not None
+            else httpx.get(url, timeout=30)
+        )
+        if response.status_code != 503 or attempt == BUSY_RETRIES:
+            break
+        time.sleep(min(2**attempt, 10) * 0.5)
     response.raise_for_status()
     return response.json()
