@@ -53,10 +53,14 @@ STARTUP_TIMEOUT_S = 240  # a cold Prefect server on 2 cores takes well over a mi
 
 @dataclass
 class Service:
-    """One long-running process of the stack."""
+    """One long-running process of the stack.
+
+    Its command is built only when it starts: building MLflow's reads the project's
+    config with Kedro and MLflow, seconds of imports that ``make status`` and
+    ``make down`` (which find processes by pid file) do not need."""
 
     name: str
-    command: list[str]
+    make_command: Callable[[], list[str]]
     env: dict[str, str] = field(default_factory=dict)
     url: str | None = None  # where people look (UI, API)
     ready: Callable[[], bool] | None = None  # answers = up (also when not started by us)
@@ -91,11 +95,12 @@ class Service:
             return f"{self.name}: already running (pid {self.pid()})"
         if self.answers():
             return f"{self.name}: already answering at {self.url} (not started by make up)"
+        command = self.make_command()
         LOG_DIR.mkdir(parents=True, exist_ok=True)
         RUN_DIR.mkdir(parents=True, exist_ok=True)
         with self.log_file.open("a") as log:  # the child keeps its own handle
             process = subprocess.Popen(
-                self.command,
+                command,
                 cwd=REPO,
                 env={**os.environ, **OPT_OUTS, **self.env},
                 stdout=log,
@@ -103,7 +108,7 @@ class Service:
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,  # outlives `make up`; stopped as a process group
             )
-        self.pid_file.write_text(json.dumps({"pid": process.pid, "command": self.command}))
+        self.pid_file.write_text(json.dumps({"pid": process.pid, "command": command}))
         if self.ready is not None:
             deadline = time.monotonic() + STARTUP_TIMEOUT_S
             while not self.ready():
@@ -180,8 +185,8 @@ def port_open(host: str, port: int) -> Callable[[], bool]:
     return check
 
 
-def replica_world() -> tuple[int, dict]:
-    """The replica's port and world, from the project's parameters (base < local)."""
+def replica_source() -> dict:
+    """The project's ``source`` parameters (base < local), as a run reads them."""
     from kedro.config import OmegaConfigLoader
 
     with warnings.catch_warnings():  # OmegaConf's deprecation notes about Kedro's resolvers
@@ -189,8 +194,32 @@ def replica_world() -> tuple[int, dict]:
         loader = OmegaConfigLoader(
             str(KEDRO_PROJECT / "conf"), base_env="base", default_run_env="local"
         )
-        source = loader["parameters"]["source"]
-    return urlsplit(source["db_base_url"]).port or 80, dict(source.get("embedded_replica") or {})
+        return dict(loader["parameters"]["source"])
+
+
+def replica_port() -> int:
+    """The replica's port, from ``source.db_base_url`` of conf/local over conf/base, read
+    as plain YAML: ``make status`` answers without loading Kedro's config machinery."""
+    import yaml
+
+    url = None
+    for env in ("base", "local"):
+        path = KEDRO_PROJECT / "conf" / env / "parameters.yml"
+        if path.is_file():
+            source = (yaml.safe_load(path.read_text()) or {}).get("source") or {}
+            url = source.get("db_base_url", url)
+    return (urlsplit(url).port if url else None) or 80
+
+
+def replica_command(port: int) -> list[str]:
+    """The replica serving the world of ``source.embedded_replica``."""
+    world = replica_source().get("embedded_replica") or {}
+    command = [sys.executable, "-m", "netkeiba_replica", f"--host={HOST}", f"--port={port}"]
+    for key, flag in (("seed", "--seed"), ("start_date", "--start-date"),
+                      ("n_days", "--days"), ("races_per_day", "--races-per-day")):  # fmt: skip
+        if key in world:
+            command.append(f"{flag}={world[key]}")
+    return command
 
 
 def prefect_auth_string(conf: Path | None = None) -> str | None:
@@ -228,12 +257,7 @@ def services() -> list[Service]:
     database = os.environ.get("PREFECT_API_DATABASE_CONNECTION_URL") or (
         f"sqlite+aiosqlite:///{PREFECT_HOME}/prefect.db"
     )
-    replica_port, world = replica_world()
-    replica_args = [f"--port={replica_port}"]
-    for key, flag in (("seed", "--seed"), ("start_date", "--start-date"),
-                      ("n_days", "--days"), ("races_per_day", "--races-per-day")):  # fmt: skip
-        if key in world:
-            replica_args.append(f"{flag}={world[key]}")
+    replica = replica_port()
     auth = prefect_auth_string()
     server_auth = {"PREFECT_SERVER_API_AUTH_STRING": auth} if auth else {}
     client_auth = {"PREFECT_API_AUTH_STRING": auth} if auth else {}
@@ -247,19 +271,19 @@ def services() -> list[Service]:
     stack = [
         Service(
             "replica",
-            [python, "-m", "netkeiba_replica", f"--host={HOST}", *replica_args],
-            url=f"http://{HOST}:{replica_port}/db/",
-            ready=port_open(HOST, replica_port),
+            lambda: replica_command(replica),
+            url=f"http://{HOST}:{replica}/db/",
+            ready=port_open(HOST, replica),
         ),
         Service(
             "mlflow",
-            mlflow_command(mlflow_port),
+            lambda: mlflow_command(mlflow_port),
             url=f"http://{HOST}:{mlflow_port}",
             ready=http_ok(f"http://{HOST}:{mlflow_port}/health"),
         ),
         Service(
             "prefect-server",
-            [
+            lambda: [
                 python,
                 "-m",
                 "prefect",
@@ -286,7 +310,7 @@ def services() -> list[Service]:
         stack.append(
             Service(
                 f"worker-{pool}",
-                [
+                lambda pool=pool: [
                     python,
                     "-m",
                     "prefect",

@@ -91,11 +91,11 @@ def test_the_stack_is_replica_mlflow_prefect_and_a_worker_per_pool() -> None:
     services = {service.name: service for service in stack.services()}
     assert list(services) == ["replica", "mlflow", "prefect-server", "worker-cpu", "worker-gpu"]
     for service in services.values():
-        assert "0.0.0.0" not in service.command
+        assert "0.0.0.0" not in service.make_command()
     assert services["worker-cpu"].env["FORECAST_KEIBA_HOME"] == str(stack.REPO)
-    assert "--analytics-off" in services["prefect-server"].command
+    assert "--analytics-off" in services["prefect-server"].make_command()
     # the MLflow UI shows the store that flow runs write to (conf/base/mlflow.yml)
-    mlflow = services["mlflow"].command
+    mlflow = services["mlflow"].make_command()
     store = mlflow[mlflow.index("--backend-store-uri") + 1]
     assert store.endswith("kedro_project/data/mlflow/mlflow.db")
     assert mlflow[mlflow.index("--host") + 1] == "127.0.0.1"
@@ -118,8 +118,26 @@ def test_prefect_basic_auth_comes_from_env_or_conf_local_and_only_into_environme
     for pool in ("cpu", "gpu"):
         assert services[f"worker-{pool}"].env["PREFECT_API_AUTH_STRING"] == "admin:from-env"
     for service in services.values():  # command lines end up in pid files and `ps`
-        assert not any("from-env" in part for part in service.command)
+        assert not any("from-env" in part for part in service.make_command())
     monkeypatch.delenv("PREFECT_SERVER_API_AUTH_STRING")
     credentials.write_text("prefect_server:\n  auth_string: no-colon\n")
     with pytest.raises(ValueError, match=r"prefect_server\.auth_string must be 'user:password'"):
         stack.prefect_auth_string(conf)
+
+
+def test_status_answers_without_loading_mlflow_or_kedro_config() -> None:
+    """``make status`` reads pid files and probes ports: it must not pay for the imports
+    that building the services' commands needs (MLflow and Kedro: seconds, and warnings)."""
+    probe = (
+        "import sys, contextlib, io\n"
+        "from deployments import stack\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out: stack.status()\n"
+        "heavy = ('mlflow', 'kedro.config', 'forecast_keiba')\n"
+        "loaded = sorted(m for m in heavy if m in sys.modules)\n"
+        "print('LOADED=' + ','.join(loaded)); print(out.getvalue())\n"
+    )
+    result = subprocess.run([sys.executable, "-W", "error", "-c", probe], cwd=stack.REPO,
+                            capture_output=True, text=True, check=True)  # fmt: skip
+    assert "LOADED=\n" in result.stdout, result.stdout
+    assert result.stderr == ""
+    assert "replica" in result.stdout and "prefect-server" in result.stdout
