@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from kedro_prefect.config import OrchestrationConfig, OrchestrationConfigError
@@ -75,6 +77,9 @@ def test_task_runner_defaults_to_sequential_and_thread_safety_resolves_like_any_
     default = OrchestrationConfig.from_mapping({})
     assert TaskRunnerChoice.resolve(default) == TaskRunnerChoice("sequential", None)
     assert TaskRunnerChoice.resolve(default).workers == 1
+    cpus = os.cpu_count() or 1  # threads wait on I/O: more of them than CPUs, as Kedro's
+    assert TaskRunnerChoice.resolve(default, "threads").workers == min(32, cpus + 4)
+    assert TaskRunnerChoice.resolve(default, "processes").workers == cpus
     config = OrchestrationConfig.from_mapping({
         "execution": {"task_runner": "threads", "max_workers": 3},
         "namespaces": {"reports": {"thread_safe": False}},

@@ -127,8 +127,8 @@ class ExecutionSettings(BaseModel):
     max_workers: int | None = Field(
         default=None,
         gt=0,
-        description="threads/processes: how many nodes at once at most (default: the "
-        "machine's CPU count)",
+        description="threads/processes: how many nodes at once at most (default: "
+        "min(32, CPUs + 4) threads, as Python's and Kedro's thread pools; one process per CPU)",
     )
 
 

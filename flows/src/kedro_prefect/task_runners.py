@@ -73,7 +73,12 @@ class TaskRunnerChoice:
         """How many nodes may run at once."""
         if self.kind == SEQUENTIAL:
             return 1
-        return self.max_workers or os.cpu_count() or 1
+        if self.max_workers:
+            return self.max_workers
+        cpus = os.cpu_count() or 1
+        # Threads are for nodes that wait (requests, queries): Python's own default for
+        # I/O-bound pools, as Kedro's ThreadRunner; processes are for nodes that compute.
+        return min(32, cpus + 4) if self.kind == THREADS else cpus
 
     @property
     def crosses_processes(self) -> bool:
