@@ -31,7 +31,25 @@ warnings.filterwarnings(
 # start-up budget is not enough on a busy 2-core machine (it then fails the whole run).
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 
-from kedro_prefect.flow import kedro_flow, pipeline_flow, plan_pipeline  # noqa: E402
-from kedro_prefect.runner import PrefectRunner  # noqa: E402
+
+from typing import TYPE_CHECKING, Any  # noqa: E402
+
+if TYPE_CHECKING:
+    from kedro_prefect.flow import kedro_flow, pipeline_flow, plan_pipeline
+    from kedro_prefect.runner import PrefectRunner
 
 __all__ = ["PrefectRunner", "kedro_flow", "pipeline_flow", "plan_pipeline"]
+_HOMES = {"kedro_flow": "flow", "pipeline_flow": "flow", "plan_pipeline": "flow",
+          "PrefectRunner": "runner"}  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    """The entry points, imported on first use. Kedro imports this package (through
+    the ``kedro.project_commands`` entry point) for every ``kedro`` command of every
+    project it is installed in — ``kedro run``, ``kedro viz`` — which must not pay
+    seconds of importing Prefect for a plugin they do not use."""
+    if name in _HOMES:
+        from importlib import import_module
+
+        return getattr(import_module(f"kedro_prefect.{_HOMES[name]}"), name)
+    raise AttributeError(f"module 'kedro_prefect' has no attribute {name!r}")
