@@ -178,6 +178,19 @@ class ValidityRecords:
         os.replace(tmp, path)
 
 
+class KnownKeys(dict[int, str]):
+    """Content keys of recipes already computed, by the recipe's identity; it holds
+    the recipes too, so that no identity is reused by another object meanwhile."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._alive: list[KeyRecipe] = []
+
+    def add(self, recipe: KeyRecipe, key: str) -> None:
+        self._alive.append(recipe)
+        self[id(recipe)] = key
+
+
 @dataclass(frozen=True)
 class KeyRecipe:
     """How one node's content key is made, as plain data that pickles anywhere.
@@ -193,16 +206,42 @@ class KeyRecipe:
     inputs: tuple[tuple[str, str | Any], ...] = ()
     derived: tuple[tuple[str, KeyRecipe], ...] = ()
 
-    def key(self, memo: FingerprintMemo, assume: Mapping[str, str]) -> str:
+    def key(
+        self,
+        memo: FingerprintMemo,
+        assume: Mapping[str, str],
+        known: KnownKeys | None = None,
+    ) -> str:
         """The static key + the inputs' current fingerprints, or those ``assume``
-        gives (by :func:`~kedro_prefect.fingerprint.dataset_id`) for a prediction."""
+        gives (by :func:`~kedro_prefect.fingerprint.dataset_id`) for a prediction.
+
+        The recipes below this one are walked without recursion, each computed once
+        (``known``: pass one to share the work between calls made under the same
+        fingerprints and ``assume``): a chain of a thousand nodes passing in-memory
+        data is a thousand recipes deep."""
+        known = KnownKeys() if known is None else known
+        stack: list[KeyRecipe] = [self]
+        while stack:
+            recipe = stack[-1]
+            if id(recipe) in known:
+                stack.pop()
+                continue
+            pending = [r for _, r in recipe.derived if id(r) not in known]
+            if pending:
+                stack.extend(pending)
+                continue
+            stack.pop()
+            known.add(recipe, recipe._own_key(memo, assume, known))
+        return known[id(self)]
+
+    def _own_key(self, memo: FingerprintMemo, assume: Mapping[str, str], known: KnownKeys) -> str:
         fingerprints = {
             name: assume.get(dataset_id(name)) or source_fingerprint(src, memo)
             for name, src in self.inputs
         }
         if not self.derived:
             return stable_hash(self.static_key, fingerprints)
-        derived = {name: recipe.key(memo, assume) for name, recipe in self.derived}
+        derived = {name: known[id(recipe)] for name, recipe in self.derived}
         return stable_hash(self.static_key, fingerprints, derived)
 
 
@@ -228,12 +267,16 @@ class KedroNodeCachePolicy(CachePolicy):
         return KeyRecipe(self.static_key, self.inputs, self.derived)
 
     def content_key(
-        self, memo: FingerprintMemo | None = None, assume: Mapping[str, str] | None = None
+        self,
+        memo: FingerprintMemo | None = None,
+        assume: Mapping[str, str] | None = None,
+        known: KnownKeys | None = None,
     ) -> str:
         """Static part + current fingerprints of the persisted inputs (or, for
-        a prediction, the fingerprints ``assume`` gives some of them)."""
+        a prediction, the fingerprints ``assume`` gives some of them); ``known`` as
+        for :meth:`KeyRecipe.key`."""
         memo = memo or FingerprintMemo(Path(self.memo_path) if self.memo_path else None)
-        key = self.recipe.key(memo, assume or {})
+        key = self.recipe.key(memo, assume or {}, known)
         memo.save()
         return key
 

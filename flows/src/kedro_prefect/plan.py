@@ -24,6 +24,7 @@ from kedro.pipeline import Node, Pipeline
 from kedro_prefect.cache import (
     KedroNodeCachePolicy,
     KeyRecipe,
+    KnownKeys,
     StateFolder,
     code_fingerprint,
     stable_hash,
@@ -207,6 +208,8 @@ def build_plan(
     producers = {dataset_id(out): n for n in pipeline.nodes for out in n.outputs}
     static_keys: dict[str, str] = {}
     recipes: dict[str, KeyRecipe] = {}
+    # Producers' keys, computed once: `rebuilt` only grows by outputs of later waves.
+    known_keys = KnownKeys()
     # Nodes whose content key cannot see all they depend on, with why.
     blind: dict[str, str] = {}
     rebuilt: dict[str, str] = {}  # predicted fingerprints of the outputs of re-run nodes
@@ -289,7 +292,7 @@ def build_plan(
                     results_dir=str(state.results_dir),
                     derived=tuple(derived),
                 )
-                key = policy.content_key(memo, assume=rebuilt)
+                key = policy.content_key(memo, assume=rebuilt, known=known_keys)
                 hit = (
                     node.name not in refresh_names
                     and results.exists(key)
@@ -300,7 +303,7 @@ def build_plan(
                 # It runs; deterministic, it writes what it wrote last time under this
                 # key, whatever its outputs hold now. Under a key it never ran with
                 # (or uncached) what it writes is unknown: its consumers will miss.
-                key = recipes[node.name].key(memo, rebuilt)
+                key = recipes[node.name].key(memo, rebuilt, known_keys)
                 recorded = (policy.recorded_outputs(key) if policy else None) or {}
                 for name, _ in output_sources:
                     rebuilt[dataset_id(name)] = recorded.get(name) or f"unknown:{key}"
