@@ -66,7 +66,7 @@ viz: setup  ## kedro-viz on http://127.0.0.1:4141
 mlflow-ui: setup  ## MLflow UI on http://127.0.0.1:5000 (ENV=real|replica2y|live for their stores)
 	$(UV) run keiba mlflow-ui --env $(or $(ENV),local)
 
-bench: setup  ## every benchmark under bench/, then one table of figures vs targets (~25 min)
+bench: setup  ## every benchmark under bench/, then one table of figures vs targets (~50 min)
 	$(UV) run python bench/summary.py
 
 clean:  ## remove generated data (keeps the environment)

@@ -78,6 +78,23 @@ SCRIPTS = (
         ("--repeats", "1", "--nodes", "20", "--days", "10"),
     ),
     Script(
+        "whole_command",
+        (
+            Figure(
+                "spaceflights_cold_ratio", "spaceflights: kedro prefect run / kedro run", 1.3, False
+            ),
+            Figure("spaceflights_cached_ratio", "spaceflights: cached run / kedro run", 0.8, False),
+            Figure("plan_ratio", "kedro prefect plan / kedro registry list", 1.1, False),
+            Figure("cached_rerun_ratio", "keiba training: cached / cold command", 0.05, False),
+            Figure("overhead_ratio", "per node: bridge / hand-written Prefect", 1.10, False),
+            Figure("ms_per_node_1000_vs_100", "ms/node, 1,000 vs 100 nodes", 1.2, False),
+            Figure("rss_mb_1000", "peak RSS of a 1,000-node flow (MB)"),
+            Figure("parallel_ratio", "8 I/O branches, default runner / kedro run", 0.3, False),
+            Figure("parallel_ratio_threads", "8 I/O branches, threads / kedro run", 0.3, False),
+        ),
+        ("--quick",),
+    ),
+    Script(
         "ray_vs_local",
         (
             Figure("local_s", "full pipeline, local threads (s)"),
