@@ -70,3 +70,30 @@ def test_kedro_console_leaves_the_projects_handlers_printing(
     with run_logging(["kedro"], console="kedro"):
         logging.getLogger("kedro.runner").info("Running node: a")
     assert root_console() == ["ROOT kedro.runner Running node: a"]
+
+
+def test_a_project_logger_that_does_not_propagate_is_routed_and_printed_once(
+    root_console: Callable[[], list[str]],
+) -> None:
+    """A project prints its tables through a logger of its own that does not
+    propagate (a plain handler: no rich columns to wrap them in): under a run the
+    record still reaches Prefect, and the console shows it once."""
+    root_console()
+    tables = logging.getLogger("kedro.tables_of_the_project")
+    own = logging.StreamHandler(sys.stderr)
+    own.setFormatter(logging.Formatter("OWN %(message)s"))
+    tables.addHandler(own)
+    tables.propagate = False
+    tables.setLevel(logging.INFO)
+    try:
+        with run_logging(["kedro"], console="prefect"):
+            assert any(isinstance(h, APILogHandler) for h in tables.handlers)
+            tables.info("a | table")
+        lines = [line for line in root_console() if "a | table" in line]
+        assert len(lines) == 1 and "| INFO    | kedro.tables_of_the_project - a | table" in lines[0]
+        assert tables.handlers == [own]  # as the project configured it, afterwards
+        tables.info("outside a run")
+        assert root_console() == ["OWN outside a run"]
+    finally:
+        tables.removeHandler(own)
+        tables.propagate = True

@@ -38,6 +38,7 @@ class Run:
     def __init__(self, root: Path, conf: Path, server: ReplicaServer, world: World) -> None:
         self.root, self.conf, self.server, self.world = root, conf, server, world
         self.data = root / "data"
+        self.console = ""  # stdout of the first run
 
     def kedro_run(self, *extra: str) -> subprocess.CompletedProcess[str]:
         days = self.world.racing_days()
@@ -59,6 +60,7 @@ def run(tmp_path_factory: pytest.TempPathFactory, pipeline_world: World):
         run = Run(root, conf, server, pipeline_world)
         result = run.kedro_run()
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        run.console = result.stdout
         yield run
 
 
@@ -99,6 +101,19 @@ def test_forecast_covers_the_next_race_day(run: Run) -> None:
     assert forecast.groupby("race_id")["rank"].min().eq(1).all()
     report = (run.data / "08_reporting" / "forecast.txt").read_text(encoding="utf-8")
     assert all(rid in report for rid in forecast["race_id"].unique())
+
+
+def test_the_report_and_forecast_print_as_tables_not_log_columns(run: Run) -> None:
+    """conf/logging.yml prints them through a plain handler: each line of the table is
+    a line of the console, not wrapped into the rich handler's message column."""
+    lines = run.console.splitlines()
+    assert "Model report" in lines
+    header = next(line for line in lines if line.lstrip().startswith("predictor"))
+    assert header.startswith("  predictor") and header.rstrip().endswith("AUC top3")
+    forecast = (run.data / "08_reporting" / "forecast.txt").read_text(encoding="utf-8")
+    table = forecast.splitlines()
+    assert all(line in lines for line in table), "the forecast is not printed as a table"
+    assert max(len(line) for line in [*table, header]) <= 80
 
 
 def test_model_beats_uniform_on_held_out_races(run: Run) -> None:

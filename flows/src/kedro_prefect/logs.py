@@ -80,12 +80,20 @@ def run_logging(names: list[str], console: ConsoleLogs = "prefect") -> Iterator[
         ProgressArtifactHandler(),
         SummaryArtifactHandler(),
     ]
+    # A project logger configured not to propagate (its own handler: plain tables in
+    # the console, a file) never reaches a handler on its parent: it is routed itself.
+    secluded = [
+        name for name, logger in sorted(logging.Logger.manager.loggerDict.items())
+        if isinstance(logger, logging.Logger) and not logger.propagate
+        and any(name.startswith(f"{r}.") for r in routed)
+    ]  # fmt: skip
     if console == "prefect":
         handlers.append(console_handler())
-        filtered = [h for h in logging.getLogger().handlers if is_console(h)]
+        owners = [logging.getLogger(), *map(logging.getLogger, secluded)]
+        filtered = [h for owner in owners for h in owner.handlers if is_console(h)]
         for handler in filtered:
             handler.addFilter(skip)
-    for name in routed:
+    for name in [*routed, *secluded]:
         logger = logging.getLogger(name)
         if any(isinstance(h, APILogHandler) for h in logger.handlers):
             continue  # routed already, by an enclosing run in this process

@@ -7,13 +7,14 @@ EV threshold next to the favourite baseline and, when known, the oracle.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import Any
 
-from forecast_keiba.evaluation.metrics import PREDICTORS
+import pandas as pd
 
-log = logging.getLogger(__name__)
+from forecast_keiba.evaluation.metrics import PREDICTORS
+from forecast_keiba.models.forecasting import format_forecast
+from forecast_keiba.reporting.tables import show
 
 _STRATEGIES = ("model", "baseline", "favourite", "oracle")
 
@@ -72,7 +73,15 @@ def report_model(
 ) -> str:
     """Node: the report, printed to the log and returned for the catalog."""
     text = format_model_report(metrics, backtest, card)
-    log.info("\n%s", text)
+    show("Model report", text)
+    return text
+
+
+def report_forecast(forecast: pd.DataFrame) -> str:
+    """Node: the forecast's table (the top runners of each race), printed to the log
+    and returned for the catalog."""
+    text = format_forecast(forecast)
+    show(f"Forecast: {forecast['race_id'].nunique()} race(s)", text)
     return text
 
 

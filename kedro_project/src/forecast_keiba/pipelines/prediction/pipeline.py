@@ -4,7 +4,8 @@ from kedro.pipeline import Pipeline, node, pipeline
 
 from forecast_keiba.data.scraping import fetch_race_cards
 from forecast_keiba.data.tables import parse_race_cards
-from forecast_keiba.models.forecasting import forecast_races, format_forecast
+from forecast_keiba.models.forecasting import forecast_races
+from forecast_keiba.reporting.report import report_forecast
 
 
 def create_pipeline() -> Pipeline:
@@ -28,7 +29,7 @@ def create_pipeline() -> Pipeline:
                 "forecast",
                 name="forecast_races",
             ),
-            node(format_forecast, "forecast", "forecast_report", name="report_forecast"),
+            node(report_forecast, "forecast", "forecast_report", name="report_forecast"),
         ],
         tags="prediction",
     )
