@@ -158,18 +158,22 @@ def test_missing_free_inputs_fail_before_any_node_naming_their_producers(
         "pipeline 'main' cannot start: its input(s) do not exist: raw (written by pipeline "
         "flaky, infra, main, records). Run the pipeline that writes them first"
     )
+    plan = plan_pipeline("main", project_path=str(toy), node_names=["clean"])
+    assert plan.cannot_start == expected  # the dry run shows the plan, and why it cannot start
+    assert f"CANNOT START: {expected}" in plan.to_text()
     with pytest.raises(PlanError, match=re.escape(expected)):
-        plan_pipeline("main", project_path=str(toy), node_names=["clean"])
+        plan.check_runnable()
 
     state = run(toy, pipeline="main", node_names=["clean"])
     assert state.is_failed()
     assert state.message == f"PlanError: {expected}"
     assert every_task_run(prefect_api, str(state.state_details.flow_run_id)) == []
 
-    result = kedro_prefect(toy, "run", "--pipeline", "main", "--nodes", "clean")
-    assert result.exit_code == 2
-    errors = [line for line in result.output.splitlines() if line.startswith("kedro prefect:")]
-    assert errors == [f"kedro prefect: error: {expected}"], result.output  # (Kedro's INFO aside)
+    for command in ("run", "plan"):
+        result = kedro_prefect(toy, command, "--pipeline", "main", "--nodes", "clean")
+        assert result.exit_code == 2, result.output
+        errors = [line for line in result.output.splitlines() if line.startswith("kedro prefect")]
+        assert errors == [f"kedro prefect: error: {expected}"], result.output  # Kedro's INFO aside
 
 
 @pytest.mark.timeout(600, method="thread")  # pytest-timeout's SIGALRM would take Prefect's

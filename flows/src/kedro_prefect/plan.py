@@ -80,6 +80,15 @@ class Plan:
     # Prefect global concurrency limits (name → slots) the run's local nodes take.
     limits: dict[str, int] = field(default_factory=dict)
     task_runner: TaskRunnerChoice = field(default_factory=TaskRunnerChoice)
+    # Why the run cannot start (free inputs that do not exist), or "" (free_inputs.py).
+    # A dry run still shows the plan; a run refuses it (check_runnable) before any node.
+    cannot_start: str = ""
+
+    def check_runnable(self) -> Plan:
+        """This plan, if a run can start on it; else PlanError with the reason."""
+        if self.cannot_start:
+            raise PlanError(self.cannot_start)
+        return self
 
     @property
     def nodes(self) -> list[PlannedNode]:
@@ -114,6 +123,8 @@ class Plan:
             f"Plan for pipeline {self.pipeline_name!r}: {self.summary()}; "
             f"execution: {self.execution}"
         ]
+        if self.cannot_start:
+            lines.append(f"  CANNOT START: {self.cannot_start}")
         for number, wave in enumerate(self.waves, start=1):
             lines.append(f"  wave {number}:")
             for p in wave:
@@ -157,6 +168,7 @@ class Plan:
                 "task_runner": {"kind": self.task_runner.kind,
                                 "max_workers": self.task_runner.workers},
                 "limits": self.limits,
+                "cannot_start": self.cannot_start or None,
                 "waves": [
                     [
                         {"node": p.name, "cache": p.prediction, "retries": p.settings.retries,
@@ -205,8 +217,9 @@ def build_plan(
     refresh_names = _refresh_names(pipeline, refresh)
     _materialise(pipeline, catalog)
     missing = missing_free_inputs(pipeline, catalog)
-    if missing:
-        raise PlanError(missing_inputs_message(pipeline_name, missing, registered_pipelines()))
+    cannot_start = (
+        missing_inputs_message(pipeline_name, missing, registered_pipelines()) if missing else ""
+    )
     locations = dataset_locations(catalog)
     pinned = pinned_versions(catalog)
     state = StateFolder(state_dir)
@@ -340,6 +353,7 @@ def build_plan(
         mode=target.mode,
         limits=limits_of(config, target, local_classes),  # type: ignore[arg-type]
         task_runner=task_runner,
+        cannot_start=cannot_start,
     )
     _check_memory_boundaries(plan, catalog)
     _check_timeouts(plan)

@@ -129,7 +129,7 @@ class PrefectRunner(AbstractRunner):
             state_dir=self.state_dir,
             target=target,
             task_runner=self.task_runner,
-        )
+        ).check_runnable()
         self.plan = plan
         if flow_run is not None:  # a retry: what an attempt that died left unfinished
             end_earlier_attempts(flow_run.id, artifacts.attempt())
