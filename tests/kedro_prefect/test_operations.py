@@ -193,3 +193,56 @@ def test_a_node_that_overruns_its_timeout_ends_timed_out(prefect_api: str, toy: 
     with pytest.raises(PlanError, match=r"timeout_seconds cannot interrupt node\(s\) fit_a under "
                                         r"the threads task runner"):  # fmt: skip
         plan_pipeline("infra", project_path=str(toy), task_runner="threads")
+
+
+def test_cached_partitioned_outputs_count_the_partitions_they_hold(tmp_path: Path) -> None:
+    from kedro.io import DataCatalog
+    from kedro_datasets.json import JSONDataset
+    from kedro_datasets.partitions import PartitionedDataset
+
+    from kedro_prefect.rows import partition_counts
+
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for day in ("2024-01-06", "2024-01-07", "2024-01-08"):
+        (pages / f"{day}.txt").write_text(day)
+    catalog = DataCatalog({
+        "pages": PartitionedDataset(path=str(pages), dataset="text.TextDataset"),
+        "none_yet": PartitionedDataset(path=str(tmp_path / "empty"), dataset="text.TextDataset"),
+        "report": JSONDataset(filepath=str(tmp_path / "report.json")),
+    })  # fmt: skip
+    assert partition_counts(catalog, ["pages", "none_yet", "report"]) == {"pages": 3}
+
+
+def test_not_run_names_the_failed_nodes_it_waited_on() -> None:
+    from kedro_prefect.not_run import failed_ancestors, not_run_state
+
+    upstream = {"a": (), "b": ("a",), "c": ("b",), "d": ("c", "x"), "x": ()}
+    assert failed_ancestors("d", upstream, {"a", "x"}) == {"a", "x"}
+    state = not_run_state({"x", "a"})
+    assert (state.type.value, state.name) == ("CANCELLED", "NotRun")
+    assert state.message == "not run: upstream nodes 'a', 'x' failed"
+
+
+def test_a_timeout_is_its_own_root_cause_not_the_cancellation_that_delivered_it() -> None:
+    from kedro_prefect.failures import describe
+
+    class Interrupted(BaseException):
+        pass
+
+    try:
+        try:
+            raise Interrupted()
+        except Interrupted:
+            raise TimeoutError("Scope timed out after 2.0 second(s).") from None
+    except TimeoutError as timeout:
+        suppressed = timeout
+    try:
+        try:
+            raise Interrupted()
+        except Interrupted:
+            raise TimeoutError("Scope timed out after 2.0 second(s).")  # noqa: B904
+    except TimeoutError as timeout:
+        chained = timeout
+    for error in (suppressed, chained):
+        assert describe(error) == "TimeoutError: Scope timed out after 2.0 second(s)."
