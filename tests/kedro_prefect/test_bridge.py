@@ -255,7 +255,7 @@ def test_node_logs_and_run_artifacts_reach_the_server(prefect_api: str, toy: Pat
     keys = {a["key"] for a in artifacts}
     assert {"kedro-plan-main", "kedro-run-main", "progress-make-raw"} <= keys
     progress = next(a for a in artifacts if a["key"] == "progress-make-raw")
-    assert progress["type"] == "progress" and progress["data"] == 50.0
+    assert progress["type"] == "progress" and progress["data"] == 100.0  # ended: done
     figures = next(a for a in artifacts if a["key"] == "summary-make-raw-rows")
     assert figures["type"] == "table" and figures["task_run_id"] == make_raw["id"]
     assert json.loads(figures["data"]) == [{"figure": "made", "value": 20}]

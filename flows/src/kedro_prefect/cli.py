@@ -113,7 +113,7 @@ def flow_arguments(metadata: Any, options: dict[str, Any]) -> dict[str, Any]:
 
 def _request_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     """What the user asked for is wrong (an unknown pipeline or node, an invalid
-    prefect.yml): one line on stderr, exit 2; nothing has run."""
+    prefect.yml, inputs that do not exist): one line on stderr, exit 2; nothing has run."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -147,6 +147,7 @@ def plan(metadata: Any, as_json: bool, **options: Any) -> None:
 
     planned = plan_pipeline(**flow_arguments(metadata, options))
     click.echo(planned.to_json() if as_json else planned.to_text())
+    planned.check_runnable()  # a run could not start on it: say so as an error too
 
 
 @prefect.command()
@@ -157,7 +158,8 @@ def run(metadata: Any, **options: Any) -> None:
     from kedro_prefect.flow import kedro_flow, plan_pipeline
 
     arguments = flow_arguments(metadata, options)
-    _request_errors(plan_pipeline)(**arguments)  # fails early, before a flow run exists
+    # Fails early, before a flow run exists: a wrong request, or inputs that do not exist.
+    _request_errors(lambda **a: plan_pipeline(**a).check_runnable())(**arguments)
     state = kedro_flow(**arguments, return_state=True)
     click.echo(flow_run_line(state))
     if not state.is_completed():

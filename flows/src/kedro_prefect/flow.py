@@ -39,7 +39,7 @@ from kedro_prefect.config import (
 from kedro_prefect.execution import ExecutionTarget
 from kedro_prefect.failures import NodesFailed
 from kedro_prefect.logs import run_logging
-from kedro_prefect.plan import Plan, build_plan
+from kedro_prefect.plan import Plan, PlanError, build_plan
 from kedro_prefect.runner import PrefectRunner
 from kedro_prefect.task_runners import TaskRunnerChoice
 from kedro_prefect.tracking import flow_mlflow_run
@@ -192,7 +192,9 @@ def run_pipeline(pipeline: str = "__default__", **arguments: Any) -> dict[str, s
 
     Failed nodes end the flow run Failed with a message naming each one and its
     root cause (not with a traceback of the summary: the nodes' own tracebacks are
-    in their task runs' logs)."""
+    in their task runs' logs and the failure artifacts). A plan that refuses the run
+    (missing inputs, a timeout that cannot interrupt) ends it Failed with the
+    plan's message, before any task run exists."""
     refresh = arguments.pop("refresh", False)
     execution = arguments.pop("execution", None)
     task_runner = arguments.pop("task_runner", None)
@@ -216,6 +218,8 @@ def run_pipeline(pipeline: str = "__default__", **arguments: Any) -> dict[str, s
                 session.run(pipeline_names=[pipeline], runner=runner, **filters)
     except NodesFailed as failed:  # Kedro's on_pipeline_error hooks and MLflow saw it
         return Failed(message=str(failed))
+    except PlanError as refused:  # before any node: the message is the whole story
+        return Failed(message=f"{type(refused).__name__}: {refused}")
     return {name: state.name for name, state in runner.states.items()}
 
 

@@ -30,6 +30,7 @@ from prefect.transactions import get_transaction
 
 from kedro_prefect.cache import NodeResult
 from kedro_prefect.plan import PlannedNode
+from kedro_prefect.progress import finish_progress
 from kedro_prefect.runs import RUNS, RunRef
 from kedro_prefect.task_runners import THREAD_UNSAFE
 
@@ -123,6 +124,9 @@ def make_node_task(planned: PlannedNode, pipeline_name: str, run_key: str) -> Ta
         "retry_jitter_factor": settings.retry_jitter_factor,
         "timeout_seconds": settings.timeout_seconds,
         "log_prints": True,
+        # The progress artifact ends at its final value, also when the node fails.
+        "on_completion": [finish_progress],
+        "on_failure": [finish_progress],
     }
     policy = planned.cache_policy
     if policy is None:

@@ -38,6 +38,11 @@ from kedro_prefect.fingerprint import (
     describes_itself,
     pinned_versions,
 )
+from kedro_prefect.free_inputs import (
+    missing_free_inputs,
+    missing_inputs_message,
+    registered_pipelines,
+)
 from kedro_prefect.task_runners import TaskRunnerChoice
 
 CachePrediction = Literal["hit", "miss", "excluded"]
@@ -76,6 +81,15 @@ class Plan:
     # Prefect global concurrency limits (name → slots) the run's local nodes take.
     limits: dict[str, int] = field(default_factory=dict)
     task_runner: TaskRunnerChoice = field(default_factory=TaskRunnerChoice)
+    # Why the run cannot start (free inputs that do not exist), or "" (free_inputs.py).
+    # A dry run still shows the plan; a run refuses it (check_runnable) before any node.
+    cannot_start: str = ""
+
+    def check_runnable(self) -> Plan:
+        """This plan, if a run can start on it; else PlanError with the reason."""
+        if self.cannot_start:
+            raise PlanError(self.cannot_start)
+        return self
 
     @property
     def nodes(self) -> list[PlannedNode]:
@@ -110,6 +124,8 @@ class Plan:
             f"Plan for pipeline {self.pipeline_name!r}: {self.summary()}; "
             f"execution: {self.execution}"
         ]
+        if self.cannot_start:
+            lines.append(f"  CANNOT START: {self.cannot_start}")
         for number, wave in enumerate(self.waves, start=1):
             lines.append(f"  wave {number}:")
             for p in wave:
@@ -153,6 +169,7 @@ class Plan:
                 "task_runner": {"kind": self.task_runner.kind,
                                 "max_workers": self.task_runner.workers},
                 "limits": self.limits,
+                "cannot_start": self.cannot_start or None,
                 "waves": [
                     [
                         {"node": p.name, "cache": p.prediction, "retries": p.settings.retries,
@@ -200,6 +217,10 @@ def build_plan(
     task_runner = task_runner or TaskRunnerChoice()
     refresh_names = _refresh_names(pipeline, refresh)
     _materialise(pipeline, catalog)
+    missing = missing_free_inputs(pipeline, catalog)
+    cannot_start = (
+        missing_inputs_message(pipeline_name, missing, registered_pipelines()) if missing else ""
+    )
     locations = dataset_locations(catalog)
     pinned = pinned_versions(catalog)
     state = StateFolder(state_dir)
@@ -335,8 +356,10 @@ def build_plan(
         mode=target.mode,
         limits=limits_of(config, target, local_classes),  # type: ignore[arg-type]
         task_runner=task_runner,
+        cannot_start=cannot_start,
     )
     _check_memory_boundaries(plan, catalog)
+    _check_timeouts(plan)
     return plan
 
 
@@ -410,6 +433,37 @@ def _check_memory_boundaries(plan: Plan, catalog: Any) -> None:
                     f"{consumer.name!r} ({_where(consumer, plan.task_runner)}), another "
                     f"process: declare it in conf/base/catalog.yml on storage both can reach"
                 )
+
+
+def _check_timeouts(plan: Plan) -> None:
+    """A ``timeout_seconds`` must be able to stop its node. Prefect interrupts a
+    sync task with a signal (SIGALRM) in a process's main thread, where even a
+    blocking call (a sleep, a socket read) is cut short; in a worker thread it can
+    only raise once the thread runs Python again, so a node blocked in C or I/O
+    overruns it silently. Local nodes run in worker threads under ``threads``,
+    and under ``sequential`` when the flow run itself is not in the main thread
+    (a flow called from a thread): the plan refuses those, naming the nodes.
+    Under ``processes`` each node runs in a pool process's main thread, on Ray in
+    a worker process; work-pool nodes are planned again by their sub-flow."""
+    import threading
+
+    runner = plan.task_runner
+    threaded = runner.kind == "threads" or (
+        runner.kind == "sequential" and threading.current_thread() is not threading.main_thread()
+    )
+    if plan.mode == "ray" or not threaded:
+        return
+    timed = [p.name for p in plan.nodes
+             if p.settings.timeout_seconds and p.placement.where == "local"]  # fmt: skip
+    if timed:
+        where = ("the threads task runner" if runner.kind == "threads"
+                 else "a flow run outside the main thread")  # fmt: skip
+        raise PlanError(
+            f"timeout_seconds cannot interrupt node(s) {', '.join(timed)} under {where}: "
+            "Prefect stops a blocked node only in a process's main thread. Use the "
+            "sequential or processes task runner (execution.task_runner), or drop their "
+            "timeout_seconds in prefect.yml"
+        )
 
 
 def _crosses_processes(

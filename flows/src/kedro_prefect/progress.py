@@ -3,19 +3,38 @@
 The bridge cannot know how a project reports progress, so it listens to the
 one channel every project has: logging. Any log record carrying
 ``extra={"progress": (done, total)}``, emitted while a node's task runs,
-updates that task run's progress artifact (created on the first record).
+updates that task run's progress artifact in place (``create_progress_artifact``
+on the first record, ``update_progress_artifact`` after), so each task run has
+exactly one, at its latest value.
+
+When the task run ends, :func:`finish_progress` (a task state hook of every node
+task) gives the artifact its final value: 100% when the node completed (a node
+rarely reports its very last step), the last value reached when it failed, with
+a description that says so. The attempt of the flow run is named in the
+description: after a retry, the first attempt's ``stopped at 40%`` is told apart
+from the second's ``done``.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from typing import Any
 from uuid import UUID
 
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
 from prefect.context import TaskRunContext
 
-from kedro_prefect.artifacts import artifact_key
+from kedro_prefect.artifacts import artifact_key, attempt_label
+
+log = logging.getLogger(__name__)
+
+# task run id -> (artifact id, last percent, attempt label): shared by every handler
+# of the process, so that the task's end hook finds the artifact its records made.
+# The label is read once per task run: outside the flow run's process it costs an
+# API call.
+_ARTIFACTS: dict[UUID, tuple[UUID, float, str]] = {}
+_LOCK = threading.Lock()
 
 
 class ProgressArtifactHandler(logging.Handler):
@@ -23,8 +42,6 @@ class ProgressArtifactHandler(logging.Handler):
 
     def __init__(self) -> None:
         super().__init__(level=logging.DEBUG)
-        self._artifacts: dict[UUID, UUID] = {}
-        self._lock = threading.Lock()
 
     def emit(self, record: logging.LogRecord) -> None:
         progress = getattr(record, "progress", None)
@@ -36,18 +53,39 @@ class ProgressArtifactHandler(logging.Handler):
             return
         percent = min(100.0, 100.0 * done / total)
         try:
-            with self._lock:
+            with _LOCK:
                 task_run = context.task_run
-                if task_run.id not in self._artifacts:
-                    self._artifacts[task_run.id] = create_progress_artifact(
+                known = _ARTIFACTS.get(task_run.id)
+                label = known[2] if known else attempt_label()
+                description = f"{label}: {record.getMessage()}"
+                if known is None:
+                    artifact = create_progress_artifact(
                         progress=percent,
                         key=artifact_key("progress", task_run.name),
-                        description=record.getMessage(),
+                        description=description,
                     )
                 else:
-                    update_progress_artifact(
-                        self._artifacts[task_run.id], progress=percent,
-                        description=record.getMessage(),
-                    )  # fmt: skip
+                    artifact = known[0]
+                    update_progress_artifact(artifact, progress=percent, description=description)
+                _ARTIFACTS[task_run.id] = (artifact, percent, label)
         except Exception:
             self.handleError(record)
+
+
+def finish_progress(task: Any, task_run: Any, state: Any) -> None:
+    """Task state hook (completion and failure): the final value of the task run's
+    progress artifact, if it has one."""
+    with _LOCK:
+        found = _ARTIFACTS.pop(task_run.id, None)
+    if found is None:
+        return
+    artifact, percent, label = found
+    if state.is_completed():
+        final, words = 100.0, "done"
+    else:
+        final, words = percent, f"stopped at {percent:.0f}%: {state.name}"
+    try:
+        description = f"{label}: {words}"
+        update_progress_artifact(artifact, progress=final, description=description)
+    except Exception:  # the artifact is a display: never fail the node for it
+        log.warning("could not finish the progress artifact of %s", task_run.name, exc_info=True)

@@ -36,9 +36,17 @@ from prefect.utilities.annotations import quote
 from kedro_prefect import artifacts
 from kedro_prefect.config import OrchestrationConfig
 from kedro_prefect.execution import ExecutionTarget, resource_problem
-from kedro_prefect.failures import NodesFailed, failure_reason
+from kedro_prefect.failures import NodesFailed, failure_exception, failure_reason
 from kedro_prefect.node_task import make_node_task
+from kedro_prefect.not_run import (
+    NOT_RUN,
+    end_earlier_attempts,
+    end_not_run,
+    failed_ancestors,
+    not_run_state,
+)
 from kedro_prefect.plan import Plan, PlanError, build_plan
+from kedro_prefect.rows import partition_counts
 from kedro_prefect.runs import RUNS, NodeJob, RunContext, RunRef, RunSpec
 from kedro_prefect.task_runners import TaskRunnerChoice, started
 
@@ -96,6 +104,7 @@ class PrefectRunner(AbstractRunner):
         self.plan: Plan | None = None
         self.states: dict[str, State] = {}
         self.results: dict[str, dict[str, Any]] = {}
+        self.task_run_ids: dict[str, uuid.UUID] = {}
 
     def _get_executor(self, max_workers: int) -> Executor | None:
         return None  # the flow's Prefect task runner is the executor
@@ -120,8 +129,10 @@ class PrefectRunner(AbstractRunner):
             state_dir=self.state_dir,
             target=target,
             task_runner=self.task_runner,
-        )
+        ).check_runnable()
         self.plan = plan
+        if flow_run is not None:  # a retry: what an attempt that died left unfinished
+            end_earlier_attempts(flow_run.id, artifacts.attempt())
         log.info("%s", plan.to_text())
         for planned in plan.nodes:
             if planned.placement.note:
@@ -157,21 +168,42 @@ class PrefectRunner(AbstractRunner):
         for result in self.results.values():  # rows counted in other processes
             if isinstance(result, dict):
                 context.rows.update(result.get("rows") or {})
+        cached = [p for p in plan.nodes if getattr(self.states.get(p.name), "name", "") == "Cached"]
+        context.rows.update(partition_counts(catalog, [o for p in cached for o in p.node.outputs]))
 
-        artifacts.publish_run_summary(plan, self.states, self.results, context.rows)
-        failed = {
-            name: failure_reason(state)
-            for name, state in self.states.items()
+        failed_states = {
+            name: state for name, state in self.states.items()
             if state.is_failed() or state.is_crashed()
-        }
-        not_run = [name for name, state in self.states.items() if state.is_pending()]
+        }  # fmt: skip
+        failed = {name: failure_reason(state) for name, state in failed_states.items()}
+        self._end_not_run(plan, set(failed))
+        artifacts.publish_run_summary(plan, self.states, self.results, context.rows)
+        errors = {name: failure_exception(state) for name, state in failed_states.items()}
+        artifacts.publish_failures({k: v for k, v in errors.items() if v is not None}, failed)
+        not_run = [name for name, state in self.states.items() if state.name == NOT_RUN]
         if failed or not_run:
             raise NodesFailed(failed, not_run)
+
+    def _end_not_run(self, plan: Plan, failed: set[str]) -> None:
+        """Nodes left Pending because an upstream node failed end ``NotRun``
+        (not_run.py), on the server and in :attr:`states`."""
+        upstream = {p.name: p.upstream for p in plan.nodes}
+        ends = {
+            name: not_run_state(failed_ancestors(name, upstream, failed))
+            for name, state in self.states.items()
+            if state.is_pending()
+        }
+        if not ends:
+            return
+        by_task_run = {self.task_run_ids[n]: s for n, s in ends.items() if n in self.task_run_ids}
+        end_not_run(by_task_run)
+        self.states.update(ends)
 
     def _collect(self, futures: dict[str, PrefectFuture]) -> None:
         """Wait for every node's future; keep its final state and result."""
         for name, future in futures.items():
             future.wait()
+            self.task_run_ids[name] = future.task_run_id
             self.states[name] = future.state
             if future.state.is_completed():
                 self.results[name] = future.result(raise_on_failure=False)

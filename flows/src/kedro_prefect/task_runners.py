@@ -107,8 +107,8 @@ class InlineTaskRunner(TaskRunner[PrefectConcurrentFuture[Any]]):
 
     Submitted in a topological order, every upstream future is already done, so
     Prefect's own handling of ``wait_for`` applies unchanged (a node whose
-    upstream failed ends NotReady without running, as under threads); the
-    returned future is already resolved."""
+    upstream failed is left NotReady without running, as under threads, and the
+    runner then ends it NotRun: not_run.py); the returned future is already resolved."""
 
     def duplicate(self) -> InlineTaskRunner:
         return type(self)()

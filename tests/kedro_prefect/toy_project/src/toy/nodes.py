@@ -16,10 +16,13 @@ log = logging.getLogger(__name__)
 def make_raw(n: int) -> pd.DataFrame:
     log.info("toy: making %d rows", n)
     log.info("toy: half way", extra={"progress": (n // 2, n)})  # a long node reporting progress
+    if Path(FAIL_RAW).exists():
+        raise RuntimeError("toy: make_raw failed half way on purpose")
     log.info("toy: made", extra={"summary": {"title": "rows", "made": n}})  # its figures
     return pd.DataFrame({"x": range(n), "group": [i % 3 for i in range(n)]})
 
 
+FAIL_RAW = "FAIL_RAW"  # a file in the project folder that makes ``make_raw`` fail half way
 FAIL_CLEAN = "FAIL_CLEAN"  # a file in the project folder (the working directory of every
 # process that runs a node, Ray workers included) that makes ``clean`` fail
 
