@@ -41,9 +41,16 @@ def failure_reason(state: Any) -> str:
         result = state.result(raise_on_failure=False)
     except Exception:  # the result could not be read back: the message must do
         result = None
+    if isinstance(result, GroupNodeFailed):
+        return str(result)  # names the node and already holds its root cause
     if isinstance(result, BaseException):
         return describe(result)
     return str(state.message or state.name)
+
+
+class GroupNodeFailed(RuntimeError):
+    """A node of a group failed, which fails its group's task (grouping.py); the
+    message names the node and its root cause."""
 
 
 class NodesFailed(RuntimeError):
@@ -53,7 +60,11 @@ class NodesFailed(RuntimeError):
     def __init__(self, failed: dict[str, str], not_run: list[str]) -> None:
         self.failed = failed
         self.not_run = not_run
-        lines = [f"node {name!r} failed: {reason}" for name, reason in failed.items()]
+        lines = [
+            f"{name} failed {reason}" if name.startswith("group:")  # "at node 'x': ..."
+            else f"node {name!r} failed: {reason}"
+            for name, reason in failed.items()
+        ]  # fmt: skip
         if not_run:
             lines.append(f"not run (upstream failed): {', '.join(not_run)}")
         super().__init__("; ".join(lines))
