@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from kedro_prefect.config import OrchestrationConfig, OrchestrationConfigError
 from kedro_prefect.local_server import api
 from kedro_prefect.plan import PlanError
+from kedro_prefect.scaffold import PREFECT_YML
 from tests.kedro_prefect.cli_support import kedro_prefect
 from tests.kedro_prefect.generated import NodeSpec, ProjectSpec, Twins, json_entry
 from tests.support import REPO
@@ -167,6 +169,21 @@ def test_groups_that_cannot_run_as_units_fail_the_plan_naming_nodes(
     leaky = two_namespaces({"grouping": {"groups": {"ends": {"nodes": ["prep.clean", "report"]}}}})
     with pytest.raises(PlanError, match=r"'ends' is not convex.*'prep.summarise'"):
         Twins(tmp_path / "leaky", leaky).plan()
+    # A namespace that is not convex is split, not refused: it was not asked for by name.
+    split = ProjectSpec(
+        package="split",
+        nodes=[NodeSpec("clean", ("raw_a",), ("prep.cleaned",), namespace="prep"),
+               NodeSpec("other", ("raw_a",), ("prep.other",), namespace="prep"),
+               NodeSpec("check", ("prep.cleaned",), ("checked",)),
+               NodeSpec("final", ("checked", "prep.other"), ("prep.final",), namespace="prep")],
+        catalog={"prep.final": json_entry("data/final.json"),
+                 "checked": json_entry("data/checked.json")},
+        raw={"raw_a": 1},
+        prefect=NAMESPACE_GROUPS,
+    )  # fmt: skip
+    assert [(g.name, g.nodes) for g in Twins(tmp_path / "split", split).plan().groups] == [
+        ("prep", ("prep.clean", "prep.other"))
+    ]
     # Each group convex, but one waits for the other and the other for the first.
     crossing = ProjectSpec(
         package="crossing",
@@ -203,6 +220,11 @@ def test_group_settings_merge_and_the_schema_is_checked(tmp_path: Path) -> None:
         )
     with pytest.raises(OrchestrationConfigError, match=r"by: tag needs"):
         OrchestrationConfig.from_mapping({"grouping": {"by": "tag"}})
+    # `kedro prefect init`'s template shows a valid grouping block, commented out.
+    block = PREFECT_YML[PREFECT_YML.index("# grouping:") :].split("\n\n")[0]
+    uncommented = yaml.safe_load("\n".join(line[2:] for line in block.splitlines()))
+    grouping = OrchestrationConfig.from_mapping(uncommented).grouping
+    assert grouping.by == "namespace" and "training" in grouping.groups
 
 
 def test_a_failed_node_fails_its_group_and_a_retry_resumes_at_that_group(
@@ -266,7 +288,9 @@ def test_load_versions_are_read_and_keyed(prefect_api: str, tmp_path: Path) -> N
     # The CLI parses --load-versions with kedro run's own callback.
     result = kedro_prefect(twins.root, "plan", "--json", "--load-versions", f"scores:{OLD}")
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["waves"][0][0]["node"] == "count"
+    text = "\n" + result.output
+    as_json = text[text.index("\n{") + 1 :]  # after Kedro's log lines, if any
+    assert json.loads(as_json)["waves"][0][0]["node"] == "count"
 
     counted = twins.root / "data" / "counted.json"
     assert node_states(twins.run(load_versions={"scores": OLD}))["count"] == "Completed"

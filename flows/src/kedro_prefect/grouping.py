@@ -59,8 +59,10 @@ def form_groups(
     """The groups of ``pipeline`` (already filtered): explicit groups first (their
     nodes that are in this pipeline), then the remaining nodes grouped ``by``
     (default: ``grouping.by``). Groups of one node are left out: such a node is a
-    task of its own, as without grouping. Raises :class:`GroupingError` when a
-    group is not convex or groups wait on each other in a circle."""
+    task of its own, as without grouping. An explicit group that is not convex is
+    an error; a namespace or tag group that is not is split into convex parts
+    (:func:`convex_parts`). Raises :class:`GroupingError` too when groups wait on
+    each other in a circle."""
     by = by or grouping.by
     if by == "tag" and not grouping.tags:
         raise GroupingError("grouping by tag needs the tags that make groups: grouping.tags")
@@ -84,10 +86,15 @@ def form_groups(
             )
         members.setdefault(key, []).append(node.name)
         owner[node.name] = key
-    groups = [NodeGroup(name, tuple(nodes)) for name, nodes in members.items() if len(nodes) > 1]
     upstream = upstream_nodes(pipeline)
-    for group in groups:
-        _check_convex(group, upstream)
+    groups = []
+    for name, nodes in members.items():
+        if name in grouping.groups:  # asked for as it is: refused if not convex
+            groups.append(NodeGroup(name, tuple(nodes)))
+            _check_convex(groups[-1], upstream)
+        else:
+            groups += convex_parts(NodeGroup(name, tuple(nodes)), order, upstream)
+    groups = [group for group in groups if len(group.nodes) > 1]
     unit_order(order, groups, upstream)  # raises on groups waiting on each other
     return groups
 
@@ -98,6 +105,33 @@ def _automatic_group(node: Node, by: GroupBy, tags: list[str]) -> str | None:
     if by == "tag":
         return next((tag for tag in tags if tag in node.tags), None)
     return None
+
+
+def convex_parts(
+    group: NodeGroup, order: list[str], upstream: Mapping[str, set[str]]
+) -> list[NodeGroup]:
+    """``group`` split where a path leaves it and comes back: each member is labelled
+    with the most times a path reaching it has left the group (labels never decrease
+    along a path and grow on leaving), so members with one label form a convex part,
+    and parts only feed parts of a higher label. A convex group stays whole; later
+    parts are named ``<group>#2``, ``<group>#3``..."""
+    inside = set(group.nodes)
+    exits: dict[str, int] = {}
+    for name in order:  # topological
+        exits[name] = max(
+            (exits[up] + (up in inside and name not in inside) for up in upstream[name]),
+            default=0,
+        )
+    labels = sorted({exits[name] for name in group.nodes})
+    if len(labels) == 1:
+        return [group]
+    return [
+        NodeGroup(
+            group.name if number == 0 else f"{group.name}#{number + 1}",
+            tuple(name for name in group.nodes if exits[name] == label),
+        )
+        for number, label in enumerate(labels)
+    ]
 
 
 def _check_convex(group: NodeGroup, upstream: Mapping[str, set[str]]) -> None:

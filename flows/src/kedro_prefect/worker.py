@@ -58,6 +58,11 @@ def open_run(run: RunRef) -> RunContext:
         # The versions `--load-versions` pinned, as KedroSession.run builds its catalog
         # (Kedro has no public way to ask a context for a catalog with pinned versions).
         catalog = context._get_catalog(load_versions=spec.load_versions)
+        pipeline = pipelines[spec.pipeline]
+        for name in pipeline.datasets():
+            # As Kedro's runner before a run: an undeclared name becomes a MemoryDataset
+            # (or a factory's dataset), which a group's nodes pass in this process.
+            catalog.get(name, fallback_to_runtime_pattern=True)
         if not _opened:
             from kedro_prefect.logs import run_logging
 
@@ -71,7 +76,7 @@ def open_run(run: RunRef) -> RunContext:
             # task runner) it re-configures LOGGING with itself and recurses forever.
             hook_manager=session._hook_manager,
             run_id=spec.run_id,
-            nodes={node.name: node for node in pipelines[spec.pipeline].nodes},
+            nodes={node.name: node for node in pipeline.nodes},
             jobs=spec.jobs,
             groups=spec.groups,
         )
