@@ -171,9 +171,9 @@ class Plan:
                 refresh = ", refresh" if p.refresh else ""
                 unsafe = not p.settings.thread_safe and self.task_runner.kind == "threads"
                 marks = (p.note, p.placement.note, "not thread-safe: never beside another" * unsafe)
+                if p.group:  # its cache note is the group's, on the group's line
+                    marks = (f"in group:{p.group}", *marks[1:])
                 notes = "; ".join(filter(None, marks))
-                if p.group:
-                    notes = f"in group:{p.group}"
                 lines.append(
                     f"    - {p.name}  [cache: {p.prediction}{refresh}] retries={p.settings.retries}"
                     f" infra={p.settings.infra or '-'} → {p.placement.describe()}"
