@@ -6,14 +6,15 @@
     kedro prefect run  --refresh                   # ignore every node's cache
     kedro prefect run  --refresh train_win_model   # ...or just these nodes'
     kedro prefect run  --execution ray             # nodes as Ray tasks with their resources
+    kedro prefect run  --group-by namespace        # one task per namespace
 
 Registered through the ``kedro.project_commands`` entry point, like kedro-airflow
 and kedro-mlflow. The options that select what runs are ``kedro run``'s own,
 parsed by Kedro's own click callbacks (``--params "a.b=true,c=null"`` reaches a
 node as ``True``/``None`` exactly as with ``kedro run``); the plugin adds
-``--refresh``, ``--execution`` and ``--task-runner``. ``run`` prints the plan, then the flow run's
-URL, and exits 1 if a node failed; a wrong request (unknown pipeline or node,
-invalid prefect.yml) is one line on stderr and exit 2, with nothing run.
+``--refresh``, ``--execution``, ``--task-runner`` and ``--group-by``. ``run`` prints the
+plan, then the flow run's URL, and exits 1 if a node failed; a wrong request (unknown
+pipeline or node, invalid prefect.yml) is one line on stderr and exit 2, with nothing run.
 """
 
 from __future__ import annotations
@@ -29,8 +30,10 @@ from kedro.framework.cli.project import (
     CONF_SOURCE_HELP,
     FROM_INPUTS_HELP,
     FROM_NODES_HELP,
+    LOAD_VERSION_HELP,
     NAMESPACES_ARG_HELP,
     NODE_ARG_HELP,
+    ONLY_MISSING_OUTPUTS_HELP,
     PARAMS_ARG_HELP,
     PIPELINE_ARG_HELP,
     TAG_ARG_HELP,
@@ -39,8 +42,10 @@ from kedro.framework.cli.project import (
 )
 
 # `_split_params` is the callback `kedro run --params` uses (OmegaConf's dotlist typing):
-# reusing it is the only way to type parameters exactly as Kedro does.
+# reusing it is the only way to type parameters exactly as Kedro does; the same for
+# `_split_load_versions` and `--load-versions`.
 from kedro.framework.cli.utils import (
+    _split_load_versions,
     _split_params,
     env_option,
     split_node_names,
@@ -48,7 +53,7 @@ from kedro.framework.cli.utils import (
     validate_conf_source,
 )
 
-from kedro_prefect.config import EXECUTION_MODES, TASK_RUNNERS
+from kedro_prefect.config import EXECUTION_MODES, GROUP_BY, TASK_RUNNERS
 
 ALL_NODES = "*"
 
@@ -76,6 +81,9 @@ def selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--namespaces", "-ns", type=str, default="", help=NAMESPACES_ARG_HELP,
                      callback=split_node_names),
         click.option("--conf-source", callback=validate_conf_source, help=CONF_SOURCE_HELP),
+        click.option("--load-versions", "-lv", type=str, default="", help=LOAD_VERSION_HELP,
+                     callback=_split_load_versions),
+        click.option("--only-missing-outputs", is_flag=True, help=ONLY_MISSING_OUTPUTS_HELP),
         click.option("--refresh", is_flag=False, flag_value=ALL_NODES, default="",
                      help="Ignore the cache of every node (bare flag) or of these "
                           "comma-separated nodes."),
@@ -84,6 +92,10 @@ def selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--task-runner", type=click.Choice(TASK_RUNNERS), default=None,
                      help="How nodes run on this machine: sequential (default, as kedro run), "
                           "threads or processes (default: execution.task_runner of prefect.yml)."),
+        click.option("--group-by", type=click.Choice(GROUP_BY), default=None,
+                     help="Run the nodes of a namespace (or of a tag of grouping.tags) as one "
+                          "task; none: one task per node, explicit groups kept (default: "
+                          "grouping.by of prefect.yml)."),
     ]  # fmt: skip
     for option in reversed(options):
         command = option(command)
@@ -106,6 +118,7 @@ def flow_arguments(metadata: Any, options: dict[str, Any]) -> dict[str, Any]:
     arguments.update(
         pipeline=options["pipeline"],
         refresh=refresh,
+        only_missing_outputs=bool(options.get("only_missing_outputs")),
         project_path=str(metadata.project_path),
     )
     return arguments

@@ -132,6 +132,48 @@ class ExecutionSettings(BaseModel):
     )
 
 
+GroupBy = Literal["none", "namespace", "tag"]
+GROUP_BY: tuple[GroupBy, ...] = ("none", "namespace", "tag")
+
+
+class GroupSpec(BaseModel):
+    """An explicit group: these nodes run as one task (see :class:`GroupingSettings`)."""
+
+    model_config = ConfigDict(extra="forbid")
+    nodes: list[str] = Field(min_length=1, description="node names (full, namespace included)")
+
+
+class GroupingSettings(BaseModel):
+    """Which nodes run together as one Prefect task: one retry and cache unit whose
+    in-memory datasets stay in its process (plan.py, grouping.py).
+
+    ``groups`` are explicit groups by name; then ``by`` groups the remaining nodes:
+    ``namespace`` one group per outermost namespace (nodes without one stay alone),
+    ``tag`` one group per tag listed in ``tags`` (a node with several: the first
+    listed). A node in no group is its own task, as without grouping."""
+
+    model_config = ConfigDict(extra="forbid")
+    by: GroupBy = "none"
+    tags: list[str] = Field(
+        default_factory=list, description="by: tag: the tags that make groups, in priority order"
+    )
+    groups: dict[str, GroupSpec] = {}
+
+    @model_validator(mode="after")
+    def _consistent(self) -> GroupingSettings:
+        if self.by == "tag" and not self.tags:
+            raise ValueError("by: tag needs the tags that make groups under 'tags'")
+        owner: dict[str, str] = {}
+        for name, group in self.groups.items():
+            for node in group.nodes:
+                if node in owner:
+                    raise ValueError(
+                        f"node {node!r} is in two groups: {owner[node]!r} and {name!r}"
+                    )
+                owner[node] = name
+        return self
+
+
 class CrashDetection(BaseModel):
     """How the Prefect server tells a dead deployment run from a slow one.
 
@@ -187,6 +229,7 @@ class OrchestrationConfig(BaseModel):
         "$KEDRO_PREFECT_STATE_DIR or ~/.local/state/kedro-prefect, in a folder per project",
     )
     crash_detection: CrashDetection = CrashDetection()
+    grouping: GroupingSettings = GroupingSettings()
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any] | None) -> OrchestrationConfig:

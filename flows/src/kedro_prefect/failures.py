@@ -65,9 +65,16 @@ def failure_reason(state: Any) -> str:
     """A failed task run's root cause, or its state message when the exception is
     not at hand (a crashed run, a sub-flow)."""
     error = failure_exception(state)
+    if isinstance(error, GroupNodeFailed):
+        return str(error)  # names the node and already holds its root cause
     if error is not None:
         return describe(error)
     return str(state.message or state.name)
+
+
+class GroupNodeFailed(RuntimeError):
+    """A node of a group failed, which fails its group's task (grouping.py); the
+    message names the node and its root cause."""
 
 
 class NodesFailed(RuntimeError):
@@ -77,7 +84,11 @@ class NodesFailed(RuntimeError):
     def __init__(self, failed: dict[str, str], not_run: list[str]) -> None:
         self.failed = failed
         self.not_run = not_run
-        lines = [f"node {name!r} failed: {reason}" for name, reason in failed.items()]
+        lines = [
+            f"{name} failed {reason}" if name.startswith("group:")  # "at node 'x': ..."
+            else f"node {name!r} failed: {reason}"
+            for name, reason in failed.items()
+        ]  # fmt: skip
         if not_run:
             lines.append(f"not run (upstream failed): {', '.join(not_run)}")
         super().__init__("; ".join(lines))

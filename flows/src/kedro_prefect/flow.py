@@ -33,6 +33,7 @@ from kedro_prefect.config import (
     CONFIG_KEY,
     CONFIG_PATTERNS,
     ExecutionMode,
+    GroupBy,
     OrchestrationConfig,
     TaskRunnerKind,
 )
@@ -198,6 +199,9 @@ def run_pipeline(pipeline: str = "__default__", **arguments: Any) -> dict[str, s
     refresh = arguments.pop("refresh", False)
     execution = arguments.pop("execution", None)
     task_runner = arguments.pop("task_runner", None)
+    group_by = arguments.pop("group_by", None)
+    load_versions = arguments.pop("load_versions", None) or None
+    only_missing_outputs = bool(arguments.pop("only_missing_outputs", False))
     filters = {k: arguments.pop(k, None) for k in FILTERS}
     try:
         with (
@@ -212,10 +216,18 @@ def run_pipeline(pipeline: str = "__default__", **arguments: Any) -> dict[str, s
                 execution=execution,
                 task_runner=task_runner,
                 session_args=arguments,
+                group_by=group_by,
+                load_versions=load_versions,
             )
             loggers = ["kedro", package, "kedro_prefect", *config.loggers]
             with run_logging(loggers, config.console_logs):
-                session.run(pipeline_names=[pipeline], runner=runner, **filters)
+                session.run(
+                    pipeline_names=[pipeline],
+                    runner=runner,
+                    load_versions=load_versions,
+                    only_missing_outputs=only_missing_outputs,
+                    **filters,
+                )
     except NodesFailed as failed:  # Kedro's on_pipeline_error hooks and MLflow saw it
         return Failed(message=str(failed))
     except PlanError as refused:  # before any node: the message is the whole story
@@ -263,6 +275,9 @@ def kedro_flow(
     conf_source: str | None = None,
     execution: ExecutionMode | None = None,
     task_runner: TaskRunnerKind | None = None,
+    group_by: GroupBy | None = None,
+    load_versions: dict[str, str] | None = None,
+    only_missing_outputs: bool = False,
 ) -> dict[str, str]:
     """Run a Kedro pipeline, one Prefect task per node.
 
@@ -273,8 +288,11 @@ def kedro_flow(
     their cache. ``execution`` (local, ray,
     work_pools) overrides ``execution.mode`` of prefect.yml, ``task_runner``
     (sequential, threads, processes) its ``execution.task_runner``: how the nodes
-    run on this machine (see :mod:`kedro_prefect.task_runners`). Returns each
-    node's final state name.
+    run on this machine (see :mod:`kedro_prefect.task_runners`); ``group_by`` (none,
+    namespace, tag) its ``grouping.by``: which nodes run together as one task
+    (see :mod:`kedro_prefect.grouping`). ``load_versions`` (--load-versions, dataset →
+    version) and ``only_missing_outputs`` (--only-missing-outputs) as ``kedro run``.
+    Returns each node's final state name (a group's nodes: the group's).
     """
     return run_pipeline(**locals())
 
@@ -300,6 +318,9 @@ def pipeline_flow(pipeline: str, *, name: str | None = None) -> Flow[..., dict[s
         conf_source: str | None = None,
         execution: ExecutionMode | None = None,
         task_runner: TaskRunnerKind | None = None,
+        group_by: GroupBy | None = None,
+        load_versions: dict[str, str] | None = None,
+        only_missing_outputs: bool = False,
     ) -> dict[str, str]:
         return run_pipeline(**{**locals(), "pipeline": pipeline})  # locals() holds `pipeline` too
 
@@ -321,6 +342,9 @@ def plan_pipeline(
     conf_source: str | None = None,
     execution: ExecutionMode | None = None,
     task_runner: TaskRunnerKind | None = None,
+    group_by: GroupBy | None = None,
+    load_versions: dict[str, str] | None = None,
+    only_missing_outputs: bool = False,
     **filters: Any,
 ) -> Plan:
     """The dry-run plan of a pipeline: what :func:`kedro_flow` would do now
@@ -329,13 +353,21 @@ def plan_pipeline(
 
     with kedro_session(project_path, env, params, conf_source) as (project, _, _, context, config):
         selected = filtered_pipeline(dict(pipelines), pipeline, **filters)
+        # The catalog KedroSession.run builds: with the pinned versions (Kedro has no
+        # public way to ask a context for it), and the pipeline its runner runs.
+        catalog = context._get_catalog(load_versions=load_versions or None)
+        if only_missing_outputs:
+            selected = PrefectRunner(
+                config, state_dir=state_dir(project, config)
+            )._filter_pipeline_for_missing_outputs(selected, catalog)
         return build_plan(
             selected,
-            context.catalog,
+            catalog,
             config,
             pipeline_name=pipeline,
             refresh=refresh,
             state_dir=state_dir(project, config),
             target=ExecutionTarget.resolve(config, execution),
             task_runner=TaskRunnerChoice.resolve(config, task_runner),
+            group_by=group_by,
         )

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -29,7 +29,7 @@ from kedro_prefect.cache import (
     code_fingerprint,
     stable_hash,
 )
-from kedro_prefect.config import OrchestrationConfig, ResolvedSettings
+from kedro_prefect.config import GroupBy, OrchestrationConfig, ResolvedSettings
 from kedro_prefect.execution import ExecutionTarget, Placement, limits_of, place, resource_problem
 from kedro_prefect.fingerprint import (
     FingerprintMemo,
@@ -42,6 +42,15 @@ from kedro_prefect.free_inputs import (
     missing_free_inputs,
     missing_inputs_message,
     registered_pipelines,
+)
+from kedro_prefect.grouping import (
+    GROUP_PREFIX,
+    GroupingError,
+    NodeGroup,
+    form_groups,
+    merged_settings,
+    unit_order,
+    upstream_nodes,
 )
 from kedro_prefect.task_runners import TaskRunnerChoice
 
@@ -66,10 +75,36 @@ class PlannedNode:
     refresh: bool
     note: str = ""  # why a node is excluded from caching
     placement: Placement = field(default_factory=lambda: Placement("local"))
+    group: str | None = None  # the group whose task runs it (grouping.py); its own if None
 
     @property
     def name(self) -> str:
         return self.node.name
+
+
+@dataclass(frozen=True)
+class PlannedGroup:
+    """Nodes that run as one task (grouping.py): one retry, cache and placement unit.
+
+    Its members' :class:`PlannedNode` carry the group's settings, placement and
+    prediction, and no cache policy of their own: the group's covers them."""
+
+    name: str
+    nodes: tuple[str, ...]  # in the order the group's task runs them
+    settings: ResolvedSettings  # merged from its nodes' (grouping.merged_settings)
+    upstream: tuple[str, ...]  # outside nodes it waits for
+    inputs: tuple[tuple[str, str], ...]  # persisted datasets it reads from outside
+    outputs: tuple[tuple[str, str], ...]  # persisted datasets its nodes write
+    cache_policy: KedroNodeCachePolicy | None
+    recipe: KeyRecipe
+    prediction: CachePrediction
+    refresh: bool
+    note: str = ""
+    placement: Placement = field(default_factory=lambda: Placement("local"))
+
+    @property
+    def task_name(self) -> str:
+        return f"{GROUP_PREFIX}{self.name}"
 
 
 @dataclass(frozen=True)
@@ -90,6 +125,14 @@ class Plan:
         if self.cannot_start:
             raise PlanError(self.cannot_start)
         return self
+
+    groups: tuple[PlannedGroup, ...] = ()
+
+    def group(self, name: str) -> PlannedGroup:
+        for planned in self.groups:
+            if planned.name == name:
+                return planned
+        raise KeyError(name)
 
     @property
     def nodes(self) -> list[PlannedNode]:
@@ -117,7 +160,21 @@ class Plan:
         return (
             f"{len(self.nodes)} node(s) in {len(self.waves)} wave(s); cache: "
             f"{counts['hit']} hit, {counts['miss']} miss, {counts['excluded']} excluded"
+            + (f"; {len(self.groups)} group(s)" if self.groups else "")
         )
+
+    def group_lines(self) -> list[str]:
+        """One line per group: its task, its cache prediction as a unit, its nodes."""
+        lines = []
+        for g in self.groups:
+            refresh = ", refresh" if g.refresh else ""
+            lines.append(
+                f"    - {g.task_name}  [cache: {g.prediction}{refresh}]"
+                f" retries={g.settings.retries} infra={g.settings.infra or '-'}"
+                f" → {g.placement.describe()}: "
+                f"{', '.join(g.nodes)}" + (f"  ({g.note})" if g.note else "")
+            )
+        return lines
 
     def to_text(self) -> str:
         lines = [
@@ -132,12 +189,16 @@ class Plan:
                 refresh = ", refresh" if p.refresh else ""
                 unsafe = not p.settings.thread_safe and self.task_runner.kind == "threads"
                 marks = (p.note, p.placement.note, "not thread-safe: never beside another" * unsafe)
+                if p.group:  # its cache note is the group's, on the group's line
+                    marks = (f"in group:{p.group}", *marks[1:])
                 notes = "; ".join(filter(None, marks))
                 lines.append(
                     f"    - {p.name}  [cache: {p.prediction}{refresh}] retries={p.settings.retries}"
                     f" infra={p.settings.infra or '-'} → {p.placement.describe()}"
                     + (f"  ({notes})" if notes else "")
                 )
+        if self.groups:
+            lines += ["  groups (one task each; cache and retries as a unit):", *self.group_lines()]
         return "\n".join(lines)
 
     def to_markdown(self) -> str:
@@ -145,19 +206,29 @@ class Plan:
             f"| {n} | `{p.name}` | {p.prediction}{' (refresh)' if p.refresh else ''}"
             f"{f' ({p.note})' if p.note else ''} | "
             f"{p.settings.retries} | {p.settings.infra or '-'} | {p.placement.describe()} | "
-            f"{', '.join(sorted(p.node.tags)) or '-'} |"
+            f"{', '.join(sorted(p.node.tags)) or '-'} | {p.group or '-'} |"
             for n, wave in enumerate(self.waves, start=1)
             for p in wave
         ]
+        groups = [
+            f"| `{g.task_name}` | {g.prediction}{' (refresh)' if g.refresh else ''}"
+            f"{f' ({g.note})' if g.note else ''} | {g.settings.retries} | "
+            f"{', '.join(f'`{n}`' for n in g.nodes)} |"
+            for g in self.groups
+        ]
+        if groups:
+            groups = ["", "## Groups", "", "| group | cache | retries | nodes |",
+                      "|---|---|---|---|", *groups]  # fmt: skip
         return "\n".join(
             [
                 f"# Plan: `{self.pipeline_name}`",
                 "",
                 f"{self.summary()}; execution: {self.execution}",
                 "",
-                "| wave | node | cache | retries | infra | runs on | tags |",
-                "|---|---|---|---|---|---|---|",
+                "| wave | node | cache | retries | infra | runs on | tags | group |",
+                "|---|---|---|---|---|---|---|---|",
                 *rows,
+                *groups,
             ]
         )
 
@@ -176,10 +247,18 @@ class Plan:
                          "infra": p.settings.infra, "refresh": p.refresh, "note": p.note,
                          "thread_safe": p.settings.thread_safe,
                          "runs_on": p.placement.where, "resources": p.placement.resources,
-                         "limits": list(p.placement.limits)}
+                         "limits": list(p.placement.limits), "group": p.group}
                         for p in wave
                     ]
                     for wave in self.waves
+                ],
+                "groups": [
+                    {"group": g.name, "task": g.task_name, "nodes": list(g.nodes),
+                     "cache": g.prediction, "refresh": g.refresh, "note": g.note,
+                     "retries": g.settings.retries, "timeout_seconds": g.settings.timeout_seconds,
+                     "infra": g.settings.infra, "runs_on": g.placement.where,
+                     "upstream": list(g.upstream)}
+                    for g in self.groups
                 ],
             },
             indent=2,
@@ -196,6 +275,7 @@ def build_plan(
     state_dir: Path,
     target: ExecutionTarget | None = None,
     task_runner: TaskRunnerChoice | None = None,
+    group_by: GroupBy | None = None,
 ) -> Plan:
     """Plan ``pipeline`` (already filtered as Kedro filters it).
 
@@ -204,14 +284,18 @@ def build_plan(
     keys on the content it actually finds.
 
     ``refresh`` forces re-running all (True) or the named nodes, ignoring
-    their cache. ``state_dir`` keeps validity records, the fingerprint memo and
-    Prefect's cache records (:class:`~kedro_prefect.cache.StateFolder`): the plan looks
-    where the run's tasks will look, whatever process plans. ``target`` is
-    where the run executes (default: local on this machine), ``task_runner`` what
-    runs its local nodes (default: sequential).
+    their cache (a node of a group refreshes its group). ``state_dir`` keeps
+    validity records, the fingerprint memo and Prefect's cache records
+    (:class:`~kedro_prefect.cache.StateFolder`): the plan looks where the run's
+    tasks will look, whatever process plans. ``target`` is where the run executes
+    (default: local on this machine), ``task_runner`` what runs its local nodes
+    (default: sequential), ``group_by`` overrides ``grouping.by`` of prefect.yml
+    (grouping.py).
 
     Datasets are matched by :func:`~kedro_prefect.fingerprint.dataset_id`:
     a node reading ``x@spark`` depends on the node writing ``x@pandas``.
+    Units (single nodes and groups) are planned in an order where each comes after
+    all it reads, so that a unit's prediction can assume what those before it rebuild.
     """
     target = target or ExecutionTarget()
     task_runner = task_runner or TaskRunnerChoice()
@@ -221,130 +305,89 @@ def build_plan(
     cannot_start = (
         missing_inputs_message(pipeline_name, missing, registered_pipelines()) if missing else ""
     )
-    locations = dataset_locations(catalog)
-    pinned = pinned_versions(catalog)
     state = StateFolder(state_dir)
     memo = FingerprintMemo(state.memo_path)
     results = state.result_store()
-    producers = {dataset_id(out): n for n in pipeline.nodes for out in n.outputs}
-    static_keys: dict[str, str] = {}
-    recipes: dict[str, KeyRecipe] = {}
-    # Producers' keys, computed once: `rebuilt` only grows by outputs of later waves.
+    keys = _KeyBook(pipeline, catalog)
+    wave_of = {n.name: number for number, wave in enumerate(pipeline.grouped_nodes) for n in wave}
+    order = sorted(wave_of, key=lambda name: (wave_of[name], name))
+    by_name = {n.name: n for n in pipeline.nodes}
+    own = {n.name: config.for_node(n.name, n.namespace, n.tags) for n in pipeline.nodes}
+    upstream_of = upstream_nodes(pipeline)
+    try:
+        groups = form_groups(pipeline, config.grouping, group_by)
+        units = unit_order(order, groups, upstream_of)
+        group_settings = {g.name: merged_settings(g, own) for g in groups}
+    except GroupingError as exc:
+        raise PlanError(str(exc)) from None
+    # Producers' keys, computed once: `rebuilt` only grows by outputs of later units.
     known_keys = KnownKeys()
-    # Nodes whose content key cannot see all they depend on, with why.
-    blind: dict[str, str] = {}
     rebuilt: dict[str, str] = {}  # predicted fingerprints of the outputs of re-run nodes
-    waves: list[tuple[PlannedNode, ...]] = []
+    planned: dict[str, PlannedNode] = {}
+    planned_groups: list[PlannedGroup] = []
 
-    for number, group in enumerate(pipeline.grouped_nodes):
-        planned_wave = []
-        for node in sorted(group, key=lambda n: n.name):
-            settings = config.for_node(node.name, node.namespace, node.tags)
+    def predict(policy: KedroNodeCachePolicy | None, recipe: KeyRecipe, refreshed: bool,
+                output_sources: Iterable[tuple[str, Any]]) -> CachePrediction:  # fmt: skip
+        prediction: CachePrediction = "excluded"
+        if policy is not None:
+            key = policy.content_key(memo, assume=rebuilt, known=known_keys)
+            hit = not refreshed and results.exists(key) and policy.is_valid(key, memo)
+            prediction = "hit" if hit else "miss"
+        if prediction != "hit":
+            # It runs; deterministic, it writes what it wrote last time under this
+            # key, whatever its outputs hold now. Under a key it never ran with
+            # (or uncached) what it writes is unknown: its consumers will miss.
+            key = recipe.key(memo, rebuilt, known_keys)
+            recorded = (policy.recorded_outputs(key) if policy else None) or {}
+            for name, _ in output_sources:
+                rebuilt[dataset_id(name)] = recorded.get(name) or f"unknown:{key}"
+        return prediction
+
+    for unit in units:
+        if isinstance(unit, NodeGroup):
+            settings = group_settings[unit.name]
             placement = place(settings, config, target)
-            problem = resource_problem(node.name, settings.infra, placement, target)
+            problem = resource_problem(unit.task_name, settings.infra, placement, target)
             if problem:
                 raise PlanError(problem)
-            made_here = {
-                i: producers[dataset_id(i)] for i in node.inputs if dataset_id(i) in producers
-            }
-            upstream = tuple(sorted({producer.name for producer in made_here.values()}))
-            versions = {i: pinned[i] for i in node.inputs if i in pinned}
-            static_keys[node.name] = stable_hash(
-                "kedro-node/v1",
-                node.name,
-                code_fingerprint(node.func),
-                _parameter_values(node, catalog),
-                {i: static_keys[producer.name] for i, producer in made_here.items()},
-                sorted(node.outputs),
-                *([versions] if versions else []),  # keys without pinned versions unchanged
-            )
-            inputs = _persisted(node.inputs, catalog, locations)
-            outputs = _persisted(node.outputs, catalog, locations)
-            # What the cache policy looks at: files, then datasets that fingerprint themselves.
-            input_sources = inputs + _self_described(node.inputs, catalog, locations)
-            output_sources = outputs + _self_described(node.outputs, catalog, locations)
-            # Inputs without a fingerprint: their producer's content key stands for them.
-            fingerprinted = {name for name, _ in input_sources}
-            derived, unseen = [], []
-            for name in sorted(set(node.inputs) - fingerprinted):
-                producer = made_here.get(name)
-                if _is_parameter(name):
-                    continue  # its value is in the static key
-                if producer is None or producer.name in blind:
-                    unseen.append(name)
-                else:
-                    derived.append((name, recipes[producer.name]))
-            recipes[node.name] = KeyRecipe(static_keys[node.name], input_sources, tuple(derived))
-            if unseen:
-                blind[node.name] = (
-                    f"reads {', '.join(unseen)}, whose content nothing can fingerprint "
-                    "(no file, no fingerprint() method, no cacheable producer in this run)"
-                )
-            policy, prediction, note = None, "excluded", ""
-            unfingerprinted = sorted(set(node.outputs) - {name for name, _ in output_sources})
-            in_memory = [n for n in unfingerprinted if _in_memory(catalog.get(n))]
-            if not settings.cache_enabled:
-                note = "cache off in prefect.yml"
-            elif not node.outputs:
-                # Only its side effects (a report sent, a check) are left of such a
-                # node; `kedro run` has them on every run, so has the bridge.
-                note = "no outputs: runs for its side effects"
-            elif node.name in blind:
-                # A hit could not prove that what it reads is what it read last time.
-                note = blind[node.name]
-            elif in_memory:
-                # A cache hit cannot restore data that was never persisted.
-                note = f"writes in-memory dataset(s) {', '.join(in_memory)}"
-            elif unfingerprinted:
-                # Persisted, but neither to a file nor able to say what it holds: a
-                # hit could not prove the output still exists unchanged.
-                note = (
-                    f"writes {', '.join(unfingerprinted)}, which has no file to fingerprint "
-                    "and no fingerprint() method"
-                )
-            else:
-                policy = KedroNodeCachePolicy(
-                    node_name=node.name,
-                    static_key=static_keys[node.name],
-                    inputs=input_sources,
-                    outputs=output_sources,
-                    records_dir=str(state.validity_dir),
-                    memo_path=str(state.memo_path),
-                    results_dir=str(state.results_dir),
-                    derived=tuple(derived),
-                )
-                key = policy.content_key(memo, assume=rebuilt, known=known_keys)
-                hit = (
-                    node.name not in refresh_names
-                    and results.exists(key)
-                    and policy.is_valid(key, memo)
-                )
-                prediction = "hit" if hit else "miss"
-            if prediction != "hit":
-                # It runs; deterministic, it writes what it wrote last time under this
-                # key, whatever its outputs hold now. Under a key it never ran with
-                # (or uncached) what it writes is unknown: its consumers will miss.
-                key = recipes[node.name].key(memo, rebuilt, known_keys)
-                recorded = (policy.recorded_outputs(key) if policy else None) or {}
-                for name, _ in output_sources:
-                    rebuilt[dataset_id(name)] = recorded.get(name) or f"unknown:{key}"
-            planned_wave.append(
-                PlannedNode(
-                    node=node,
-                    wave=number,
-                    settings=settings,
-                    upstream=upstream,
-                    inputs=inputs,
-                    outputs=outputs,
-                    cache_policy=policy,
-                    prediction=prediction,  # type: ignore[arg-type]
-                    refresh=node.name in refresh_names,
-                    note=note,
-                    placement=placement,
-                )
-            )
-        waves.append(tuple(planned_wave))
+            facts = [keys.add(by_name[name]) for name in unit.nodes]
+            cache_off = [n for n in unit.nodes if not own[n].cache_enabled]
+            group = _plan_group(unit, facts, pipeline, keys, settings, state, placement, cache_off)
+            refreshed = bool(refresh_names & set(unit.nodes))
+            outputs = [src for f in facts for src in f.output_sources]
+            prediction = predict(group.cache_policy, group.recipe, refreshed, outputs)
+            group = replace(group, prediction=prediction, refresh=refreshed)
+            planned_groups.append(group)
+            for f in facts:
+                planned[f.node.name] = PlannedNode(
+                    node=f.node, wave=wave_of[f.node.name], settings=settings,
+                    upstream=f.upstream, inputs=f.inputs, outputs=f.outputs, cache_policy=None,
+                    prediction=prediction, refresh=refreshed, note=group.note,
+                    placement=placement, group=unit.name,
+                )  # fmt: skip
+            continue
+        node = by_name[unit]
+        settings = own[unit]
+        placement = place(settings, config, target)
+        problem = resource_problem(node.name, settings.infra, placement, target)
+        if problem:
+            raise PlanError(problem)
+        f = keys.add(node)
+        policy, note = None, _exclusion(f, settings, keys.blind.get(node.name))
+        if not note:
+            policy = _policy(node.name, keys.recipes[node.name], f.output_sources, state)
+        refreshed = node.name in refresh_names
+        prediction = predict(policy, keys.recipes[node.name], refreshed, f.output_sources)
+        planned[node.name] = PlannedNode(
+            node=node, wave=wave_of[node.name], settings=settings, upstream=f.upstream,
+            inputs=f.inputs, outputs=f.outputs, cache_policy=policy, prediction=prediction,
+            refresh=refreshed, note=note, placement=placement,
+        )  # fmt: skip
     memo.save()
+    waves = [
+        tuple(planned[n.name] for n in sorted(wave, key=lambda n: n.name))
+        for wave in pipeline.grouped_nodes
+    ]
     local_classes = {
         p.settings.infra for wave in waves for p in wave
         if p.settings.infra and p.placement.where == "local"
@@ -357,10 +400,213 @@ def build_plan(
         limits=limits_of(config, target, local_classes),  # type: ignore[arg-type]
         task_runner=task_runner,
         cannot_start=cannot_start,
+        groups=tuple(planned_groups),
     )
     _check_memory_boundaries(plan, catalog)
     _check_timeouts(plan)
     return plan
+
+
+@dataclass(frozen=True)
+class _NodeFacts:
+    """What the plan learns of one node's datasets and key (see :class:`_KeyBook`)."""
+
+    node: Node
+    upstream: tuple[str, ...]
+    # (dataset, absolute location) of the persisted datasets it reads and writes.
+    inputs: tuple[tuple[str, str], ...]
+    outputs: tuple[tuple[str, str], ...]
+    # What a cache policy looks at: files, then datasets that fingerprint themselves.
+    input_sources: tuple[tuple[str, Any], ...]
+    output_sources: tuple[tuple[str, Any], ...]
+    derived: tuple[tuple[str, KeyRecipe], ...]  # inputs stood for by their producer's key
+    unseen: tuple[str, ...]  # inputs nothing can fingerprint
+    unfingerprinted: tuple[str, ...]  # outputs with neither file nor fingerprint()
+    in_memory: tuple[str, ...]  # of those, the in-memory ones
+
+
+class _KeyBook:
+    """Static keys and key recipes of the nodes planned so far (a node is added
+    after every node producing its inputs), and the nodes whose key is blind to
+    something they read, with why."""
+
+    def __init__(self, pipeline: Pipeline, catalog: Any) -> None:
+        self.catalog = catalog
+        self.locations = dataset_locations(catalog)
+        self.pinned = pinned_versions(catalog)
+        self.producers = {dataset_id(out): n for n in pipeline.nodes for out in n.outputs}
+        self.static_keys: dict[str, str] = {}
+        self.recipes: dict[str, KeyRecipe] = {}
+        self.blind: dict[str, str] = {}
+
+    def add(self, node: Node) -> _NodeFacts:
+        catalog, locations = self.catalog, self.locations
+        made_here = {
+            i: self.producers[dataset_id(i)] for i in node.inputs
+            if dataset_id(i) in self.producers
+        }  # fmt: skip
+        versions = {i: self.pinned[i] for i in node.inputs if i in self.pinned}
+        self.static_keys[node.name] = stable_hash(
+            "kedro-node/v1",
+            node.name,
+            code_fingerprint(node.func),
+            _parameter_values(node, catalog),
+            {i: self.static_keys[producer.name] for i, producer in made_here.items()},
+            sorted(node.outputs),
+            *([versions] if versions else []),  # keys without pinned versions unchanged
+        )
+        inputs = _persisted(node.inputs, catalog, locations)
+        outputs = _persisted(node.outputs, catalog, locations)
+        input_sources = inputs + _self_described(node.inputs, catalog, locations)
+        output_sources = outputs + _self_described(node.outputs, catalog, locations)
+        # Inputs without a fingerprint: their producer's content key stands for them.
+        fingerprinted = {name for name, _ in input_sources}
+        derived, unseen = [], []
+        for name in sorted(set(node.inputs) - fingerprinted):
+            producer = made_here.get(name)
+            if _is_parameter(name):
+                continue  # its value is in the static key
+            if producer is None or producer.name in self.blind:
+                unseen.append(name)
+            else:
+                derived.append((name, self.recipes[producer.name]))
+        self.recipes[node.name] = KeyRecipe(
+            self.static_keys[node.name], input_sources, tuple(derived)
+        )
+        if unseen:
+            self.blind[node.name] = (
+                f"reads {', '.join(unseen)}, whose content nothing can fingerprint "
+                "(no file, no fingerprint() method, no cacheable producer in this run)"
+            )
+        unfingerprinted = sorted(set(node.outputs) - {name for name, _ in output_sources})
+        return _NodeFacts(
+            node=node,
+            upstream=tuple(sorted({producer.name for producer in made_here.values()})),
+            inputs=inputs,
+            outputs=outputs,
+            input_sources=input_sources,
+            output_sources=output_sources,
+            derived=tuple(derived),
+            unseen=tuple(unseen),
+            unfingerprinted=tuple(unfingerprinted),
+            in_memory=tuple(n for n in unfingerprinted if _in_memory(catalog.get(n))),
+        )
+
+
+def _exclusion(facts: _NodeFacts, settings: ResolvedSettings, blind: str | None) -> str:
+    """Why a node is not cached ("" when it is)."""
+    if not settings.cache_enabled:
+        return "cache off in prefect.yml"
+    if not facts.node.outputs:
+        # Only its side effects (a report sent, a check) are left of such a
+        # node; `kedro run` has them on every run, so has the bridge.
+        return "no outputs: runs for its side effects"
+    if blind:
+        # A hit could not prove that what it reads is what it read last time.
+        return blind
+    if facts.in_memory:
+        # A cache hit cannot restore data that was never persisted.
+        return f"writes in-memory dataset(s) {', '.join(facts.in_memory)}"
+    if facts.unfingerprinted:
+        # Persisted, but neither to a file nor able to say what it holds: a
+        # hit could not prove the output still exists unchanged.
+        return (
+            f"writes {', '.join(facts.unfingerprinted)}, which has no file to fingerprint "
+            "and no fingerprint() method"
+        )
+    return ""
+
+
+def _policy(
+    name: str, recipe: KeyRecipe, output_sources: tuple[tuple[str, Any], ...], state: StateFolder
+) -> KedroNodeCachePolicy:
+    return KedroNodeCachePolicy(
+        node_name=name,
+        static_key=recipe.static_key,
+        inputs=recipe.inputs,
+        outputs=output_sources,
+        records_dir=str(state.validity_dir),
+        memo_path=str(state.memo_path),
+        results_dir=str(state.results_dir),
+        derived=recipe.derived,
+    )
+
+
+def _plan_group(
+    group: NodeGroup,
+    facts: list[_NodeFacts],
+    pipeline: Pipeline,
+    keys: _KeyBook,
+    settings: ResolvedSettings,
+    state: StateFolder,
+    placement: Placement,
+    cache_off: list[str],
+) -> PlannedGroup:
+    """A group's key, cache policy and why it is not cached (prediction left to the caller).
+
+    The group's key covers what every member's key covers: the members' static keys
+    (code, parameters, pinned versions, upstream static keys), and what the group
+    reads from outside: persisted inputs by fingerprint, the others by their outside
+    producer's content key. Datasets made inside the group are left out of the key:
+    the group rewrites them, and its members' static keys stand for how. A hit needs
+    every persisted output of every member (those only the group reads too) to be
+    there unchanged; an in-memory dataset may be a member's output only if no node
+    outside the group reads it (a hit could not restore it)."""
+    inside = set(group.nodes)
+    made_inside = {dataset_id(out) for f in facts for out in f.node.outputs}
+    read_outside = {dataset_id(i) for n in pipeline.nodes if n.name not in inside for i in n.inputs}
+    # By name (a dataset that fingerprints itself need not hash), first reader's entry.
+    external_inputs = tuple({
+        src[0]: src for f in reversed(facts) for src in f.input_sources
+        if dataset_id(src[0]) not in made_inside
+    }.values())  # fmt: skip
+    external_derived = tuple({
+        d[0]: d for f in reversed(facts) for d in f.derived if dataset_id(d[0]) not in made_inside
+    }.values())  # fmt: skip
+    unseen = sorted({u for f in facts for u in f.unseen if dataset_id(u) not in made_inside})
+    escaping = sorted({m for f in facts for m in f.in_memory if dataset_id(m) in read_outside})
+    unknown = sorted({u for f in facts for u in f.unfingerprinted if u not in f.in_memory})
+    recipe = KeyRecipe(
+        stable_hash("kedro-group/v1", group.name, [keys.static_keys[n] for n in group.nodes]),
+        external_inputs,
+        external_derived,
+    )
+    silent = [f.node.name for f in facts if not f.node.outputs]
+    note = ""
+    if not settings.cache_enabled:
+        note = f"cache off in prefect.yml for {', '.join(cache_off)}"
+    elif silent:
+        note = f"{', '.join(silent)} has no outputs: runs for its side effects"
+    elif unseen:
+        note = (
+            f"reads {', '.join(unseen)}, whose content nothing can fingerprint "
+            "(no file, no fingerprint() method, no cacheable producer in this run)"
+        )
+    elif escaping:
+        note = f"writes in-memory dataset(s) {', '.join(escaping)}, read outside the group"
+    elif unknown:
+        note = (
+            f"writes {', '.join(unknown)}, which has no file to fingerprint "
+            "and no fingerprint() method"
+        )
+    outputs = tuple(src for f in facts for src in f.output_sources)
+    policy = None if note else _policy(group.task_name, recipe, outputs, state)
+    return PlannedGroup(
+        name=group.name,
+        nodes=group.nodes,
+        settings=settings,
+        upstream=tuple(sorted({u for f in facts for u in f.upstream} - inside)),
+        inputs=tuple(dict.fromkeys(
+            i for f in facts for i in f.inputs if dataset_id(i[0]) not in made_inside
+        )),
+        outputs=tuple(o for f in facts for o in f.outputs),
+        cache_policy=policy,
+        recipe=recipe,
+        prediction="excluded",
+        refresh=False,
+        note=note,
+        placement=placement,
+    )  # fmt: skip
 
 
 def _refresh_names(pipeline: Pipeline, refresh: bool | Iterable[str]) -> set[str]:
@@ -419,19 +665,27 @@ def _self_described(
 def _check_memory_boundaries(plan: Plan, catalog: Any) -> None:
     """An undeclared (in-memory) dataset only passes between nodes of one process:
     not into or out of a Ray task, nor into or out of a node delegated to a work pool,
-    nor between nodes of the processes task runner."""
+    nor between nodes of the processes task runner. Nodes of one group (grouping.py)
+    share their group's process, so the fix offered is either to persist the
+    dataset or to group its producer and consumer."""
     producers = {dataset_id(out): p for p in plan.nodes for out in p.node.outputs}
     for consumer in plan.nodes:
         for name in consumer.node.inputs:
             producer = producers.get(dataset_id(name))
-            if producer is None or not _crosses_processes(producer, consumer, plan.task_runner):
+            if producer is None or (producer.group and producer.group == consumer.group):
+                continue
+            if not _crosses_processes(producer, consumer, plan.task_runner):
                 continue
             if isinstance(catalog.get(name, fallback_to_runtime_pattern=True), MemoryDataset):
                 raise PlanError(
-                    f"dataset {name!r} is not declared in the catalog but passes from node "
-                    f"{producer.name!r} ({_where(producer, plan.task_runner)}) to node "
-                    f"{consumer.name!r} ({_where(consumer, plan.task_runner)}), another "
-                    f"process: declare it in conf/base/catalog.yml on storage both can reach"
+                    f"dataset {name!r} is not declared in the catalog (or is a MemoryDataset): "
+                    f"it stays in memory, but passes from node {producer.name!r} "
+                    f"({_where(producer, plan.task_runner)}) to node {consumer.name!r} "
+                    f"({_where(consumer, plan.task_runner)}), another process: declare it "
+                    f"in conf/base/catalog.yml on storage both can reach, or run both nodes "
+                    f"as one task: a group in prefect.yml (grouping: {{groups: {{NAME: "
+                    f"{{nodes: [{producer.name}, {consumer.name}]}}}}}}, or grouping: {{by: "
+                    f"namespace}})"
                 )
 
 
@@ -480,10 +734,11 @@ def _crosses_processes(
 
 def _where(planned: PlannedNode, task_runner: TaskRunnerChoice) -> str:
     placement = planned.placement
+    unit = f"group:{planned.group} in " if planned.group else ""
     if placement.is_delegated:
-        return f"work pool {placement.pool}"
+        return f"{unit}work pool {placement.pool}"
     if placement.where == "ray":
-        return "a Ray task"
+        return f"{unit}a Ray task"
     if task_runner.crosses_processes:
-        return "a process of the processes task runner"
+        return f"{unit}a process of the processes task runner"
     return "this flow run"

@@ -37,7 +37,7 @@ from kedro_prefect import artifacts
 from kedro_prefect.config import OrchestrationConfig
 from kedro_prefect.execution import ExecutionTarget, resource_problem
 from kedro_prefect.failures import NodesFailed, failure_exception, failure_reason
-from kedro_prefect.node_task import make_node_task
+from kedro_prefect.node_task import make_node_group_task, make_node_task
 from kedro_prefect.not_run import (
     NOT_RUN,
     end_earlier_attempts,
@@ -45,9 +45,9 @@ from kedro_prefect.not_run import (
     failed_ancestors,
     not_run_state,
 )
-from kedro_prefect.plan import Plan, PlanError, build_plan
+from kedro_prefect.plan import Plan, PlanError, PlannedGroup, PlannedNode, build_plan
 from kedro_prefect.rows import partition_counts
-from kedro_prefect.runs import RUNS, NodeJob, RunContext, RunRef, RunSpec
+from kedro_prefect.runs import RUNS, GroupJob, NodeJob, RunContext, RunRef, RunSpec
 from kedro_prefect.task_runners import TaskRunnerChoice, started
 
 log = logging.getLogger(__name__)
@@ -76,6 +76,9 @@ class PrefectRunner(AbstractRunner):
         execution: the execution mode, overriding ``execution.mode`` of prefect.yml.
         task_runner: sequential, threads or processes, overriding
             ``execution.task_runner`` of prefect.yml.
+        group_by: none, namespace or tag, overriding ``grouping.by`` of prefect.yml.
+        load_versions: the versions ``--load-versions`` pinned (dataset → version),
+            for the processes that open the catalog again.
         session_args: how the run's Kedro session was opened (project_path, env,
             params, conf_source), for the processes that must open it again: Ray
             workers and the sub-flows of other work pools.
@@ -91,6 +94,8 @@ class PrefectRunner(AbstractRunner):
         execution: str | None = None,
         task_runner: str | None = None,
         session_args: dict[str, Any] | None = None,
+        group_by: str | None = None,
+        load_versions: dict[str, str] | None = None,
     ) -> None:
         super().__init__(is_async=False)
         self.config = config
@@ -101,6 +106,8 @@ class PrefectRunner(AbstractRunner):
         self.task_runner = TaskRunnerChoice.resolve(config, task_runner)
         self.task_runner_override = task_runner
         self.session_args = dict(session_args or {})
+        self.group_by = group_by
+        self.load_versions = load_versions
         self.plan: Plan | None = None
         self.states: dict[str, State] = {}
         self.results: dict[str, dict[str, Any]] = {}
@@ -129,6 +136,7 @@ class PrefectRunner(AbstractRunner):
             state_dir=self.state_dir,
             target=target,
             task_runner=self.task_runner,
+            group_by=self.group_by,  # type: ignore[arg-type]
         ).check_runnable()
         self.plan = plan
         if flow_run is not None:  # a retry: what an attempt that died left unfinished
@@ -141,19 +149,21 @@ class PrefectRunner(AbstractRunner):
 
         run_key = uuid.uuid4().hex
         jobs = {p.name: NodeJob.of(p) for p in plan.nodes}
+        groups = {g.name: GroupJob.of(g) for g in plan.groups}
         context = RunContext(
             catalog=catalog,
             hook_manager=hook_manager,
             run_id=run_id,
             nodes={n.name: n for n in pipeline.nodes},
             jobs=jobs,
+            groups=groups,
         )
         counter = _RowCounter(context.rows)
         hook_manager.register(counter)
         RUNS[run_key] = context
         # Every task gets this handle; quoted where the task runner allows, so that
         # Prefect does not walk its spec (all nodes' jobs) in each of n tasks' parameters.
-        run = RunRef(run_key, self._spec(run_id, jobs))
+        run = RunRef(run_key, self._spec(run_id, jobs, groups))
         try:
             if plan.mode == "ray":
                 self._run_on_ray(plan, target, run)
@@ -175,10 +185,16 @@ class PrefectRunner(AbstractRunner):
             name: state for name, state in self.states.items()
             if state.is_failed() or state.is_crashed()
         }  # fmt: skip
-        failed = {name: failure_reason(state) for name, state in failed_states.items()}
-        self._end_not_run(plan, set(failed))
+        # A group fails once, by its name; its nodes all carry the group's state.
+        failed = {
+            _unit_name(plan[name]): failure_reason(state) for name, state in failed_states.items()
+        }
+        self._end_not_run(plan, set(failed_states))
         artifacts.publish_run_summary(plan, self.states, self.results, context.rows)
-        errors = {name: failure_exception(state) for name, state in failed_states.items()}
+        errors = {
+            _unit_name(plan[name]): failure_exception(state)
+            for name, state in failed_states.items()
+        }
         artifacts.publish_failures({k: v for k, v in errors.items() if v is not None}, failed)
         not_run = [name for name, state in self.states.items() if state.name == NOT_RUN]
         if failed or not_run:
@@ -206,9 +222,15 @@ class PrefectRunner(AbstractRunner):
             self.task_run_ids[name] = future.task_run_id
             self.states[name] = future.state
             if future.state.is_completed():
-                self.results[name] = future.result(raise_on_failure=False)
+                result = future.result(raise_on_failure=False)
+                durations = result.get("durations") if isinstance(result, dict) else None
+                if durations and name in durations:  # a group's node: its own duration
+                    result = {**result, "duration_s": durations[name]}
+                self.results[name] = result
 
-    def _spec(self, run_id: str | None, jobs: dict[str, NodeJob]) -> RunSpec:
+    def _spec(
+        self, run_id: str | None, jobs: dict[str, NodeJob], groups: dict[str, GroupJob]
+    ) -> RunSpec:
         return RunSpec(
             project_path=str(Path.cwd()),  # the session runs from the project folder
             pipeline=self.pipeline_name,
@@ -218,19 +240,22 @@ class PrefectRunner(AbstractRunner):
             run_id=run_id,
             jobs=jobs,
             loggers=list(self.config.loggers),
+            groups=groups,
+            load_versions=self.load_versions,
         )
 
     def _submit_here(
         self, plan: Plan, run: RunRef, task_runner: TaskRunner
     ) -> dict[str, PrefectFuture]:
-        """Nodes on the plan's task runner, in a topological order (the inline
-        runner of ``sequential`` runs each as it is submitted); delegated groups
-        as sub-flow tasks."""
+        """Nodes and node groups on the plan's task runner, in a topological order
+        (the inline runner of ``sequential`` runs each as it is submitted); delegated
+        groups as sub-flow tasks."""
         from kedro_prefect.work_pools import DelegatedGroup, delegated_groups, make_group_task
 
         futures: dict[str, PrefectFuture] = {}
         groups = delegated_groups(plan, self.config)
-        pending = [*groups, *(p for p in plan.nodes if not p.placement.is_delegated)]
+        local = [u for u in _units(plan) if not u.placement.is_delegated]
+        pending: list[DelegatedGroup | PlannedGroup | PlannedNode] = [*groups, *local]
         grouped = {name for g in groups for name in g.nodes}
         while pending:  # each unit once its upstream units are submitted
             for unit in list(pending):
@@ -246,6 +271,11 @@ class PrefectRunner(AbstractRunner):
                         "parameters": self._subflow_parameters(unit.nodes),
                         "poll_interval": self.config.execution.poll_interval_seconds,
                     }
+                    future = task_runner.submit(task, parameters, wait_for=waits)
+                    futures.update(dict.fromkeys(unit.nodes, future))
+                elif isinstance(unit, PlannedGroup):
+                    task = make_node_group_task(unit, self.pipeline_name)
+                    parameters = {"run": quote(run), "group_name": unit.name}
                     future = task_runner.submit(task, parameters, wait_for=waits)
                     futures.update(dict.fromkeys(unit.nodes, future))
                 else:
@@ -269,6 +299,8 @@ class PrefectRunner(AbstractRunner):
             "execution": "work_pools",
             # Only when overridden: a deployment made before the parameter existed works.
             **({"task_runner": self.task_runner_override} if self.task_runner_override else {}),
+            **({"group_by": self.group_by} if self.group_by else {}),
+            **({"load_versions": self.load_versions} if self.load_versions else {}),
             **{k: self.session_args.get(k) for k in ("env", "params", "project_path",
                                                        "conf_source")},
         }  # fmt: skip
@@ -291,17 +323,53 @@ class PrefectRunner(AbstractRunner):
                     )
                     if problem:
                         raise PlanError(problem)
-            for planned in plan.nodes:
-                assert planned.placement.where == RAY
-                futures[planned.name] = submit_ray_task(
-                    ray_runner,
-                    make_node_task(planned, self.pipeline_name, run.key),
-                    # not quoted: prefect-ray rebuilds the quote (a namedtuple) as a tuple
-                    {"run": run, "node_name": planned.name},
-                    [futures[u] for u in planned.upstream],
-                    planned.placement.resources,
+            for unit in _units(plan):
+                assert unit.placement.where == RAY
+                waits = list({id(futures[u]): futures[u] for u in unit.upstream}.values())
+                if isinstance(unit, PlannedGroup):
+                    task = make_node_group_task(unit, self.pipeline_name)
+                    parameters = {"run": run, "group_name": unit.name}
+                else:
+                    task = make_node_task(unit, self.pipeline_name, run.key)
+                    parameters = {"run": run, "node_name": unit.name}
+                # not quoted: prefect-ray rebuilds the quote (a namedtuple) as a tuple
+                future = submit_ray_task(
+                    ray_runner, task, parameters, waits, unit.placement.resources
                 )
-            self._collect(futures)
+                futures.update(dict.fromkeys(_member_names(unit), future))
+            self._collect({p.name: futures[p.name] for p in plan.nodes})
+
+
+def _units(plan: Plan) -> list[PlannedGroup | PlannedNode]:
+    """What becomes one task each: the plan's groups and its nodes outside any group,
+    each after every unit it waits for (a group may wait for a node of a later wave
+    than its first node)."""
+    units: list[PlannedGroup | PlannedNode] = [
+        *plan.groups,
+        *(p for p in plan.nodes if p.group is None),
+    ]
+    ordered: list[PlannedGroup | PlannedNode] = []
+    done: set[str] = set()
+    while units:
+        ready = [u for u in units if set(u.upstream) <= done]
+        if not ready:
+            raise PlanError(f"cannot order {[_unit_name(u) for u in units]}")
+        for unit in ready:
+            units.remove(unit)
+            ordered.append(unit)
+            done.update(_member_names(unit))
+    return ordered
+
+
+def _member_names(unit: PlannedGroup | PlannedNode) -> tuple[str, ...]:
+    return unit.nodes if isinstance(unit, PlannedGroup) else (unit.name,)
+
+
+def _unit_name(unit: PlannedGroup | PlannedNode) -> str:
+    """A group's task name (``group:<name>``), a node's name."""
+    if isinstance(unit, PlannedGroup):
+        return unit.task_name
+    return f"group:{unit.group}" if unit.group else unit.name
 
 
 def _upsert_limits(limits: dict[str, int]) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 from kedro.pipeline import Node
 
 from kedro_prefect.cache import KedroNodeCachePolicy
-from kedro_prefect.plan import PlannedNode
+from kedro_prefect.plan import PlannedGroup, PlannedNode
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,26 @@ class NodeJob:
         return cls(planned.placement.limits, planned.cache_policy, planned.settings.thread_safe)
 
 
+@dataclass(frozen=True)
+class GroupJob:
+    """What a group task needs of the plan (grouping.py): its nodes in the order it
+    runs them, and the group's limits, cache policy and thread safety."""
+
+    nodes: tuple[str, ...]
+    limits: tuple[str, ...] = ()
+    cache_policy: KedroNodeCachePolicy | None = None
+    thread_safe: bool = True
+
+    @classmethod
+    def of(cls, planned: PlannedGroup) -> GroupJob:
+        return cls(
+            planned.nodes,
+            planned.placement.limits,
+            planned.cache_policy,
+            planned.settings.thread_safe,
+        )
+
+
 @dataclass
 class RunSpec:
     """How to open the run's Kedro session again, in a process that has none."""
@@ -47,6 +67,8 @@ class RunSpec:
     run_id: str | None
     jobs: dict[str, NodeJob]
     loggers: list[str] = field(default_factory=list)  # whose records go to the task run
+    groups: dict[str, GroupJob] = field(default_factory=dict)
+    load_versions: dict[str, str] | None = None  # `kedro run --load-versions`
 
 
 @dataclass
@@ -67,6 +89,7 @@ class RunContext:
     run_id: str | None
     nodes: dict[str, Node]
     jobs: dict[str, NodeJob]
+    groups: dict[str, GroupJob] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
     durations: dict[str, float] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)

@@ -47,6 +47,15 @@ default:
 execution:
   mode: local
 
+# Node groups: several nodes as one task (one retry and cache unit; their in-memory
+# datasets stay in its process). `kedro prefect run --group-by ...` overrides `by`.
+# grouping:
+#   by: namespace       # none | namespace (one group per outermost namespace) | tag
+#   tags: []            # by: tag: the tags that make groups, first listed wins
+#   groups:             # explicit groups (must be convex), before `by`
+#     training:
+#       nodes: [split_data, train_model, evaluate_model]
+
 # The cache state (validity records, fingerprints, Prefect's cache records). Every process
 # that runs the project must see the same folder. Default: a folder per project under
 # $KEDRO_PREFECT_STATE_DIR or ~/.local/state/kedro-prefect. Relative to the project folder.

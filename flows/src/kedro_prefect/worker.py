@@ -54,13 +54,21 @@ def open_run(run: RunRef) -> RunContext:
             runtime_params=spec.params,
             conf_source=spec.conf_source,
         )
-        catalog = session.load_context().catalog
+        context = session.load_context()
+        # The versions `--load-versions` pinned, as KedroSession.run builds its catalog
+        # (Kedro has no public way to ask a context for a catalog with pinned versions).
+        catalog = context._get_catalog(load_versions=spec.load_versions)
+        pipeline = pipelines[spec.pipeline]
+        for name in pipeline.datasets():
+            # As Kedro's runner before a run: an undeclared name becomes a MemoryDataset
+            # (or a factory's dataset), which a group's nodes pass in this process.
+            catalog.get(name, fallback_to_runtime_pattern=True)
         if not _opened:
             from kedro_prefect.logs import run_logging
 
             # Kedro's and the project's log records show under the task run, as in-process.
             _logging.enter_context(run_logging(["kedro", package, "kedro_prefect", *spec.loggers]))
-        context = RunContext(
+        run_context = RunContext(
             catalog=catalog,
             # The session's own hook manager (the project's hooks and plugins, as in
             # the flow run). Kedro's ``Task(parallel=True)`` would build one per task,
@@ -68,11 +76,12 @@ def open_run(run: RunRef) -> RunContext:
             # task runner) it re-configures LOGGING with itself and recurses forever.
             hook_manager=session._hook_manager,
             run_id=spec.run_id,
-            nodes={node.name: node for node in pipelines[spec.pipeline].nodes},
+            nodes={node.name: node for node in pipeline.nodes},
             jobs=spec.jobs,
+            groups=spec.groups,
         )
-        RUNS[run.key] = context
+        RUNS[run.key] = run_context
         _opened.append(run.key)
         while len(_opened) > KEEP_RUNS:
             RUNS.pop(_opened.pop(0), None)
-        return context
+        return run_context
