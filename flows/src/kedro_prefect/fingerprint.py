@@ -110,7 +110,10 @@ def dataset_locations(catalog: Any) -> dict[str, str]:
         # reports its arguments nested: {"args": (), "kwargs": {"filepath": ...}}
         # (Kedro records the parent's wrapped __init__'s call arguments).
         nested = config.get("kwargs") if isinstance(config.get("kwargs"), dict) else {}
-        for source in (config, nested):
+        # A dataset wrapping another (Kedro's CachedDataset, a plugin's dataset that
+        # also logs what it saves) persists to its inner ``dataset``'s file.
+        inner = config.get("dataset") if isinstance(config.get("dataset"), dict) else {}
+        for source in (config, nested, inner):
             found = next((source[k] for k in ("filepath", "path") if source.get(k)), None)
             if found:
                 locations[name] = str(found)

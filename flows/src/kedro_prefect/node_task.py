@@ -32,6 +32,7 @@ from kedro_prefect.cache import NodeResult
 from kedro_prefect.plan import PlannedNode
 from kedro_prefect.runs import RUNS, RunRef
 from kedro_prefect.task_runners import THREAD_UNSAFE
+from kedro_prefect.tracking import node_tracking
 
 
 def run_node(run: RunRef, node_name: str, upstream: Any = None) -> dict[str, Any]:
@@ -63,6 +64,7 @@ def _execute_node(run: RunRef, node_name: str) -> dict[str, Any]:
             slots.enter_context(concurrency(limit, occupy=1, strict=True))
         if not job.thread_safe:
             slots.enter_context(THREAD_UNSAFE)
+        slots.enter_context(node_tracking())  # the flow run's tracking run, in this thread
         started = time.perf_counter()
         KedroTask(
             node=node,

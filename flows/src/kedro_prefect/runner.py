@@ -41,6 +41,7 @@ from kedro_prefect.node_task import make_node_task
 from kedro_prefect.plan import Plan, PlanError, build_plan
 from kedro_prefect.runs import RUNS, NodeJob, RunContext, RunRef, RunSpec
 from kedro_prefect.task_runners import TaskRunnerChoice, started
+from kedro_prefect.tracking import run_environment
 
 log = logging.getLogger(__name__)
 
@@ -186,6 +187,7 @@ class PrefectRunner(AbstractRunner):
             run_id=run_id,
             jobs=jobs,
             loggers=list(self.config.loggers),
+            environment=run_environment(),
         )
 
     def _submit_here(

@@ -47,6 +47,8 @@ class RunSpec:
     run_id: str | None
     jobs: dict[str, NodeJob]
     loggers: list[str] = field(default_factory=list)  # whose records go to the task run
+    # Variables every process of the run needs (the run's tracking run: tracking.py).
+    environment: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
