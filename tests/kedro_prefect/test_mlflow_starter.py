@@ -148,7 +148,9 @@ def test_a_project_without_mlflow_gets_no_run(
     project = tmp_path / "plain"
     shutil.copytree(STARTER, project)
     settings = next(project.glob("src/*/settings.py"))
-    settings.write_text(settings.read_text() + '\nDISABLE_HOOKS_FOR_PLUGINS = ("kedro-mlflow",)\n')
+    # Kedro compares the distribution's metadata name, which kedro-mlflow spells with "_"
+    disabled = 'DISABLE_HOOKS_FOR_PLUGINS = ("kedro-mlflow", "kedro_mlflow")'
+    settings.write_text(f"{settings.read_text()}\n{disabled}\n")
     result = kedro(mlflow_venv, project, prefect_api, "prefect", "run", "--pipeline",
                    "data_processing")  # fmt: skip
     assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
