@@ -263,7 +263,11 @@ def _experiment(client: Any, target: Target, project: Path) -> str:
 
 def _absolute(uri: str, project: Path) -> str:
     """A bare relative path made a ``file://`` URI under the project, as kedro-mlflow
-    does (its own resolution is used whenever its hook is there)."""
+    does (its own resolution is used whenever its hook is there), and a relative SQLite
+    file made absolute: MLflow caches stores by URI, so in one process two projects'
+    ``sqlite:///mlruns.db`` would otherwise share the first one's file."""
+    if uri.startswith("sqlite:///") and not uri.startswith("sqlite:////"):
+        return f"sqlite:///{(project / uri.removeprefix('sqlite:///')).resolve()}"
     if "://" in uri or uri.startswith(("databricks", "sqlite:")):
         return uri
     path = Path(uri)
