@@ -55,3 +55,39 @@ def test_a_subclassed_dataset_keeps_its_location_once_used(tmp_path: Path) -> No
     catalog.save("truth", pd.DataFrame({"x": [1]}))
     assert "kwargs" in catalog.to_config()[0]["truth"]  # the shape this guards against
     assert dataset_locations(catalog) == {"truth": str(path)}
+
+
+def test_a_wrapping_dataset_persists_to_its_inner_datasets_file(tmp_path: Path) -> None:
+    """A dataset declared with an inner ``dataset`` (Kedro's CachedDataset; the
+    artifact-logging wrappers of tracking plugins) is fingerprinted by that file."""
+    from kedro.io import DataCatalog
+
+    from kedro_prefect.fingerprint import dataset_locations
+
+    path = tmp_path / "report.txt"
+    catalog = DataCatalog.from_config({"report": {
+        "type": "CachedDataset", "dataset": {"type": "text.TextDataset", "filepath": str(path)},
+    }})  # fmt: skip
+    assert dataset_locations(catalog) == {"report": str(path)}
+
+
+def test_a_dataset_built_around_another_keeps_its_location(tmp_path: Path) -> None:
+    """A class made at run time around a file dataset, recorded by its own arguments
+    only once built (no filepath in its config): the file comes from the object."""
+    from kedro.io import DataCatalog
+    from kedro_datasets.text import TextDataset
+
+    from kedro_prefect.fingerprint import dataset_locations
+
+    def wrapping(**dataset: str) -> TextDataset:
+        class Wrapper(TextDataset):
+            def __init__(self, tag: str) -> None:
+                super().__init__(**dataset)
+                self.tag = tag
+
+        return Wrapper(tag="t")
+
+    path = tmp_path / "report.txt"
+    catalog = DataCatalog({"report": wrapping(filepath=str(path))})
+    assert "filepath" not in catalog.to_config()[0]["report"]  # the shape this guards against
+    assert dataset_locations(catalog) == {"report": str(path)}

@@ -1,6 +1,7 @@
-"""The bridge's MLflow run on a real Prefect server and a real SQLite store:
-one MLflow run per flow run, tagged with the flow run and linked from it,
-shared with nodes in other processes; projects without MLflow config get none."""
+"""The plugin's MLflow run on a real Prefect server and a real SQLite store, with the
+keiba project tracking through kedro-mlflow: one MLflow run per flow run, tagged
+with the flow run and linked from it, shared with nodes in other processes, a
+retried flow run's runs linked to each other; projects without MLflow get none."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from prefect import flow
 from kedro_prefect import kedro_flow
 from kedro_prefect.flow import kedro_session
 from kedro_prefect.local_server import api
-from kedro_prefect.tracking import flow_mlflow_run
+from kedro_prefect.tracking import flow_tracking
 from tests.support import KEDRO_PROJECT
 from tests.tracking.test_hook import FIRST_NODES, prepare_project
 
@@ -44,29 +45,29 @@ def test_a_flow_run_is_one_mlflow_run_tagged_and_linked(prefect_api: str, tmp_pa
     assert flow_run_id in tags["prefect.flow_run_url"]
     assert run.info.status == "FINISHED"
     assert run.data.params["training.model.kind"] == "race_ranking"
-    assert "log_loss_model" in run.data.metrics and len(run.outputs.model_outputs) == 1
+    assert "metrics.log_loss_model" in run.data.metrics and len(run.outputs.model_outputs) == 1
+    assert run.data.tags["prefect.attempt"] == "1" and "prefect.retry_of" not in run.data.tags
     artifacts = api(prefect_api, "artifacts/filter", {"artifacts": {
         "flow_run_id": {"any_": [flow_run_id]}, "key": {"any_": ["mlflow-run-training"]},
     }})  # fmt: skip
     (link,) = [str(a["data"]) for a in artifacts]
-    assert f"/runs/{run.info.run_id}" in link
+    assert f"/#/experiments/{run.info.experiment_id}/runs/{run.info.run_id}" in link
     assert "MLFLOW_RUN_ID" not in os.environ  # the run's environment ends with it
 
     # An unchanged rerun: every node Cached, the nomination too (the registry
-    # still holds its model), yet its MLflow run is complete: the cached nodes'
-    # results are logged from the catalog.
+    # still holds its model), except track_metrics, whose output is MLflow's: so
+    # the rerun's MLflow run still holds the metrics.
     rerun = kedro_flow(
         pipeline="training", project_path=str(KEDRO_PROJECT), conf_source=str(project.conf),
         return_state=True,
     )  # fmt: skip
-    assert set(rerun.result().values()) == {"Cached"}, sorted(rerun.result().items())
+    states = rerun.result()
+    assert states.pop("track_metrics") == "Completed"
+    assert set(states.values()) == {"Cached"}, sorted(states.items())
     second = next(r for r in project.runs() if r.info.run_id != run.info.run_id)
-    assert second.data.metrics["log_loss_model"] == run.data.metrics["log_loss_model"]
-    assert "evaluation_metrics" in second.data.tags["kedro.outputs_from_cache"]
-    assert {a.path for a in MlflowClient(project.store).list_artifacts(second.info.run_id)} >= {
-        "model_report",
-        "evaluation_plots",
-    }
+    assert (
+        second.data.metrics["metrics.log_loss_model"] == run.data.metrics["metrics.log_loss_model"]
+    )
 
 
 @flow
@@ -75,7 +76,7 @@ def two_processes(conf: str) -> str:
     pipeline in each of two `kedro run` processes started with its environment."""
     with (
         kedro_session(str(KEDRO_PROJECT), None, None, conf) as (project, _, _, context, _),
-        flow_mlflow_run(context, project, "training") as run_id,
+        flow_tracking(context, project, "training") as run_id,
     ):
         for selection in (["--nodes", FIRST_NODES],
                           ["--from-nodes", "describe_win_model,predict_test_set"]):  # fmt: skip
@@ -98,9 +99,9 @@ def test_nodes_in_other_processes_log_into_the_flow_runs_run(
     assert run.info.run_id == run_id
     assert run.info.status == "FINISHED"  # ended by the bridge, when the flow ended
     assert "prefect.flow_run_id" in run.data.tags
-    assert run.data.params["model_card.kind"] == "race_ranking"  # process 2
+    assert run.data.params["backtest.ev_threshold"] == "0.0"  # process 2
     assert {"races", "train_set"} <= {i.dataset.name for i in run.inputs.dataset_inputs}  # 1
-    assert "log_loss_model" in run.data.metrics and len(run.outputs.model_outputs) == 1
+    assert "metrics.log_loss_model" in run.data.metrics and len(run.outputs.model_outputs) == 1
 
 
 def test_the_bridge_tracks_any_project_with_mlflow_config_and_skips_others(
@@ -110,11 +111,52 @@ def test_the_bridge_tracks_any_project_with_mlflow_config_and_skips_others(
     shutil.copytree(TOY, toy)
     assert kedro_flow(pipeline="main", project_path=str(toy), return_state=True).is_completed()
     assert not (toy / "mlruns.db").exists() and "MLFLOW_RUN_ID" not in os.environ
+    # kedro-mlflow's own layout; its hook is off in the toy project (plain MLflow)
     (toy / "conf" / "base" / "mlflow.yml").write_text(yaml.safe_dump({
-        "tracking_uri": "sqlite:///mlruns.db", "experiment": "toy", "artifact_location": "mlart",
+        "server": {"mlflow_tracking_uri": "sqlite:///mlruns.db"},
+        "tracking": {"experiment": {"name": "toy",
+                                    "create_experiment_kwargs": {"artifact_location": "mlart"}}},
     }))  # fmt: skip
     state = kedro_flow(pipeline="main", project_path=str(toy), return_state=True)
     assert state.is_completed()
     (run,) = runs(f"sqlite:///{toy / 'mlruns.db'}", "toy")  # the toy project has no MLflow hook
     assert run.data.tags["prefect.flow_run_id"] == str(state.state_details.flow_run_id)
     assert run.data.tags["kedro.pipeline"] == "main" and run.info.status == "FINISHED"
+
+
+def toy_with_mlflow(tmp_path: Path) -> Path:
+    toy = tmp_path / "toy"
+    shutil.copytree(TOY, toy)
+    (toy / "conf" / "base" / "mlflow.yml").write_text(yaml.safe_dump({
+        "server": {"mlflow_tracking_uri": "sqlite:///mlruns.db"},
+        "tracking": {"experiment": {"name": "toy"}},
+    }))  # fmt: skip
+    return toy
+
+
+@flow
+def two_attempts(toy: str) -> list[str]:
+    """A flow run executed twice, as a retry does: the first attempt fails."""
+    ids = []
+    with kedro_session(toy, None, None, None) as (project, _, _, context, _):
+        try:
+            with flow_tracking(context, project, "main") as first:
+                ids.append(first)
+                raise RuntimeError("the first attempt fails")
+        except RuntimeError:
+            pass
+        with flow_tracking(context, project, "main") as second:
+            ids.append(second)
+    return ids
+
+
+def test_a_retried_flow_runs_mlflow_runs_are_linked(prefect_api: str, tmp_path: Path) -> None:
+    toy = toy_with_mlflow(tmp_path)
+    first_id, second_id = two_attempts(str(toy))
+    client = MlflowClient(f"sqlite:///{toy / 'mlruns.db'}")
+    first, second = client.get_run(first_id), client.get_run(second_id)
+    assert first.info.status == "FAILED" and second.info.status == "FINISHED"
+    assert first.data.tags["prefect.flow_run_id"] == second.data.tags["prefect.flow_run_id"]
+    assert second.data.tags["prefect.retry_of"] == first_id
+    assert first.data.tags["prefect.retried_by"] == second_id
+    assert (first.data.tags["prefect.attempt"], second.data.tags["prefect.attempt"]) == ("1", "2")

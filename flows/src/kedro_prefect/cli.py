@@ -9,7 +9,7 @@
     kedro prefect run  --group-by namespace        # one task per namespace
 
 Registered through the ``kedro.project_commands`` entry point, like kedro-airflow
-and kedro-mlflow. The options that select what runs are ``kedro run``'s own,
+and other Kedro plugins. The options that select what runs are ``kedro run``'s own,
 parsed by Kedro's own click callbacks (``--params "a.b=true,c=null"`` reaches a
 node as ``True``/``None`` exactly as with ``kedro run``); the plugin adds
 ``--refresh``, ``--execution``, ``--task-runner`` and ``--group-by``. ``run`` prints the

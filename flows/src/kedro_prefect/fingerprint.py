@@ -110,12 +110,35 @@ def dataset_locations(catalog: Any) -> dict[str, str]:
         # reports its arguments nested: {"args": (), "kwargs": {"filepath": ...}}
         # (Kedro records the parent's wrapped __init__'s call arguments).
         nested = config.get("kwargs") if isinstance(config.get("kwargs"), dict) else {}
-        for source in (config, nested):
+        # A dataset wrapping another (Kedro's CachedDataset, a plugin's dataset that
+        # also logs what it saves) persists to its inner ``dataset``'s file.
+        inner = config.get("dataset") if isinstance(config.get("dataset"), dict) else {}
+        for source in (config, nested, inner):
             found = next((source[k] for k in ("filepath", "path") if source.get(k)), None)
             if found:
                 locations[name] = str(found)
                 break
+        else:
+            found = built_location(catalog, name)
+            if found:
+                locations[name] = found
     return locations
+
+
+def built_location(catalog: Any, name: str) -> str | None:
+    """The file of a dataset whose config no longer names it: a class made at run time
+    around another dataset (a wrapper that also logs what it saves) is recorded by its
+    own arguments only once built. kedro-datasets' file datasets keep the file in
+    ``_filepath`` (folders: ``_path``) and its protocol in ``_protocol``."""
+    try:
+        dataset = catalog.get(name)
+    except Exception:  # a dataset that cannot be built has no location
+        return None
+    path = getattr(dataset, "_filepath", None) or getattr(dataset, "_path", None)
+    if path is None or str(path) in ("", "."):
+        return None
+    protocol = getattr(dataset, "_protocol", None) or "file"
+    return str(path) if protocol == "file" else f"{protocol}://{path}"
 
 
 def pinned_versions(catalog: Any) -> dict[str, str]:

@@ -43,7 +43,7 @@ from kedro_prefect.logs import run_logging
 from kedro_prefect.plan import Plan, PlanError, build_plan
 from kedro_prefect.runner import PrefectRunner
 from kedro_prefect.task_runners import TaskRunnerChoice
-from kedro_prefect.tracking import flow_mlflow_run
+from kedro_prefect.tracking import flow_tracking
 
 PROJECT_ENV = "KEDRO_PROJECT_PATH"
 STATE_ENV = "KEDRO_PREFECT_STATE_DIR"
@@ -206,7 +206,7 @@ def run_pipeline(pipeline: str = "__default__", **arguments: Any) -> dict[str, s
     try:
         with (
             kedro_session(**arguments) as (project, package, session, context, config),
-            flow_mlflow_run(context, project, pipeline),
+            flow_tracking(context, project, pipeline),
         ):
             runner = PrefectRunner(
                 config,

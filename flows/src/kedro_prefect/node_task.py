@@ -36,6 +36,7 @@ from kedro_prefect.plan import PlannedGroup, PlannedNode
 from kedro_prefect.progress import finish_progress
 from kedro_prefect.runs import RUNS, RunContext, RunRef
 from kedro_prefect.task_runners import THREAD_UNSAFE
+from kedro_prefect.tracking import node_tracking
 
 
 def run_node(run: RunRef, node_name: str, upstream: Any = None) -> dict[str, Any]:
@@ -111,6 +112,7 @@ def _slots(limits: tuple[str, ...], thread_safe: bool) -> Iterator[None]:
             slots.enter_context(concurrency(limit, occupy=1, strict=True))
         if not thread_safe:
             slots.enter_context(THREAD_UNSAFE)
+        slots.enter_context(node_tracking())  # the flow run's tracking run, in this thread
         yield
 
 

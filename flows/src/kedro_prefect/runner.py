@@ -49,6 +49,7 @@ from kedro_prefect.plan import Plan, PlanError, PlannedGroup, PlannedNode, build
 from kedro_prefect.rows import partition_counts
 from kedro_prefect.runs import RUNS, GroupJob, NodeJob, RunContext, RunRef, RunSpec
 from kedro_prefect.task_runners import TaskRunnerChoice, started
+from kedro_prefect.tracking import run_environment
 
 log = logging.getLogger(__name__)
 
@@ -242,6 +243,7 @@ class PrefectRunner(AbstractRunner):
             loggers=list(self.config.loggers),
             groups=groups,
             load_versions=self.load_versions,
+            environment=run_environment(),
         )
 
     def _submit_here(

@@ -69,6 +69,8 @@ class RunSpec:
     loggers: list[str] = field(default_factory=list)  # whose records go to the task run
     groups: dict[str, GroupJob] = field(default_factory=dict)
     load_versions: dict[str, str] | None = None  # `kedro run --load-versions`
+    # Variables every process of the run needs (the run's tracking run: tracking.py).
+    environment: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -31,6 +31,7 @@ from prefect.deployments import run_deployment
 
 from kedro_prefect.config import OrchestrationConfig
 from kedro_prefect.plan import Plan, PlannedNode
+from kedro_prefect.tracking import run_environment
 
 DEFAULT_FLOW_NAME = "kedro"  # kedro_flow's name; deployments are "<flow>/<deployment>"
 
@@ -101,9 +102,11 @@ def run_group(deployment: str, parameters: dict[str, Any], poll_interval: float)
 def _run_group(deployment: str, parameters: dict[str, Any], poll_interval: float) -> dict:
     """Start the group's sub-flow on its pool and wait for it (no timeout: the
     nodes' own timeouts apply inside it)."""
+    environment = run_environment()  # the sub-flow logs into the parent's tracking run
     flow_run = run_deployment(
         name=deployment,
         parameters=parameters,
+        job_variables={"env": environment} if environment else None,
         timeout=None,
         poll_interval=poll_interval,
         as_subflow=True,

@@ -45,6 +45,7 @@ def open_run(run: RunRef) -> RunContext:
         from kedro.framework.session import KedroSession
         from kedro.framework.startup import bootstrap_project
 
+        os.environ.update(spec.environment)  # before the session: its hooks read it
         project = Path(spec.project_path)
         package = bootstrap_project(project).package_name
         os.chdir(project)  # as `kedro run`: relative paths in parameters start here

@@ -1,11 +1,12 @@
-"""MLflow tracking of Kedro runs: one MLflow run per pipeline run.
+"""What the project adds to kedro-mlflow's tracking (registered in settings.py).
 
-:class:`~forecast_keiba.tracking.hook.MlflowTracking` (registered in
-settings.py) logs every run into the store configured in ``conf/*/mlflow.yml``:
-parameters, tags, input fingerprints, metrics and artifacts named there. The
-run is the one named by ``$MLFLOW_RUN_ID`` when set (an orchestrator such as
-the Prefect bridge created it and shares it with every process of the run),
-otherwise the hook opens and closes one itself (``kedro run``).
-:class:`~forecast_keiba.tracking.registry.RegisteredModelDataset` is the model
-registry as a catalog dataset.
+kedro-mlflow opens one MLflow run per pipeline run (the Prefect flow run's, under
+``kedro prefect run``), logs the parameters nodes read, and logs what the catalog
+declares as ``Mlflow*Dataset``. This package holds only what it lacks:
+:class:`~forecast_keiba.tracking.hook.RedactedMlflowHook` (its hook, never logging a
+secret-looking parameter), :class:`~forecast_keiba.tracking.lineage.InputFingerprints`
+(digests of the data read), :class:`~forecast_keiba.tracking.git.GitTags`,
+:class:`~forecast_keiba.tracking.registry.RegisteredModelDataset` (the ``champion``
+alias moves only to a better model), :func:`~forecast_keiba.tracking.metrics.run_metrics`
+(the reports' numbers in kedro-mlflow's metrics format) and ``keiba mlflow-ui``.
 """

@@ -1,22 +1,59 @@
 """Which data a run read: content fingerprints of the datasets its nodes load.
 
-Logged as MLflow dataset inputs (name, digest, where it lives), so two runs
-that read the same bytes show the same digest. Folders hash every file by
-relative path; hashes are memoised on (size, mtime) for the process.
+kedro-mlflow logs what nodes write, not what they read. :class:`InputFingerprints`
+logs every persisted dataset a node loads as an MLflow dataset input (name, digest,
+where it lives) of the active run, so two runs that read the same bytes show the
+same digest. Folders hash every file by relative path; hashes are memoised on
+(size, mtime) for the process.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
 from pathlib import Path
 from typing import Any
 
+import mlflow
+from kedro.framework.hooks import hook_impl
+from mlflow import MlflowClient
 from mlflow.entities import Dataset, DatasetInput, InputTag
 
 _CHUNK = 1 << 20
 DIGEST_LENGTH = 32  # MLflow keeps at most 36 characters of a dataset digest
+
+
+class InputFingerprints:
+    """Kedro hook: the digest of each persisted dataset a run loads, once per run."""
+
+    def __init__(self) -> None:
+        self._locations: dict[str, str] = {}
+        self._fingerprints = Fingerprints()
+        self._logged: set[tuple[str, str]] = set()
+        self._lock = threading.Lock()
+
+    @hook_impl
+    def after_catalog_created(self, catalog: Any) -> None:
+        self._locations = dataset_locations(catalog)
+
+    @hook_impl
+    def after_dataset_loaded(self, dataset_name: str, data: Any, node: Any) -> None:
+        location = self._locations.get(dataset_name)
+        active = mlflow.active_run()
+        # Inputs load before kedro-mlflow's before_node_run re-activates the run in a
+        # worker thread of `kedro run --runner ThreadRunner`: then the environment says.
+        run_id = active.info.run_id if active else os.environ.get("MLFLOW_RUN_ID")
+        if location is None or run_id is None:
+            return
+        with self._lock:
+            if (run_id, dataset_name) in self._logged:
+                return
+            self._logged.add((run_id, dataset_name))
+        digest = self._fingerprints.of(location)
+        if digest is not None:
+            MlflowClient().log_inputs(run_id, [dataset_input(dataset_name, digest, location)])
 
 
 class Fingerprints:
@@ -67,8 +104,28 @@ def dataset_locations(catalog: Any) -> dict[str, str]:
     configs = catalog.to_config()[0]
     locations = {}
     for name, config in configs.items():
-        for key in ("filepath", "path"):
-            if isinstance(config, dict) and config.get(key):
-                locations[name] = str(config[key])
-                break
+        if not isinstance(config, dict):
+            continue
+        # once built, a subclass without an __init__ of its own nests its arguments
+        # under kwargs; kedro-mlflow's artifact datasets keep the file on the object only
+        nested = [config.get(key) for key in ("dataset", "kwargs")]
+        config = {
+            k: v for part in [*nested, config] if isinstance(part, dict) for k, v in part.items()
+        }
+        found = next((config[k] for k in ("filepath", "path") if isinstance(config.get(k), str)),
+                     None) or _built_location(catalog, name)  # fmt: skip
+        if found:
+            locations[name] = str(found)
     return locations
+
+
+def _built_location(catalog: Any, name: str) -> str | None:
+    try:
+        dataset = catalog.get(name)
+    except Exception:  # a dataset that cannot be built has no location
+        return None
+    path = getattr(dataset, "_filepath", None) or getattr(dataset, "_path", None)
+    protocol = getattr(dataset, "_protocol", None) or "file"
+    if path is None or str(path) in ("", ".") or protocol != "file":
+        return None
+    return str(path)

@@ -1,11 +1,15 @@
 """The MLflow model registry as a Kedro dataset: save nominates, load serves the champion.
 
 Saving a :class:`~forecast_keiba.models.champion.Candidate` logs its model into the
-current MLflow run (``$MLFLOW_RUN_ID``, set by the tracking hook) with a
+active MLflow run (kedro-mlflow's, or ``$MLFLOW_RUN_ID``) with a
 signature and an input example, registers it as a new version tagged with its
 score, and moves the alias (``champion``) to it only if it beats the version
 that holds the alias now. Loading returns the model holding the alias, so
 prediction uses the champion, not merely the latest model.
+
+Why not kedro-mlflow's ``MlflowModelTrackingDataset`` + ``MlflowModelRegistryDataset``:
+they log and load a model, but registering a version only when the model changed and
+moving an alias only to a better score is this project's rule, not theirs.
 """
 
 from __future__ import annotations
@@ -25,7 +29,6 @@ from mlflow.exceptions import MlflowException
 from mlflow.models import Model, infer_signature
 
 from forecast_keiba.models.champion import Candidate
-from forecast_keiba.tracking.config import RUN_ID_ENV, TRACKING_URI_ENV, absolute_uri
 
 log = logging.getLogger(__name__)
 
@@ -33,13 +36,14 @@ PACKAGE = Path(__file__).resolve().parents[1]  # forecast_keiba: the model's cod
 SCORE_TAG = "score"
 METRIC_TAG = "score_metric"
 DIGEST_TAG = "model_sha256"
+RUN_ID_ENV = "MLFLOW_RUN_ID"
+TRACKING_URI_ENV = "MLFLOW_TRACKING_URI"
 
 
 class RegisteredModelDataset(AbstractDataset[Candidate, Any]):
     """``model_name``: the registered model; ``alias``: the alias that serves;
-    ``tracking_uri``: the store, unless ``$MLFLOW_TRACKING_URI`` names one (as it
-    does during a tracked run); relative SQLite paths are relative to the
-    working directory (the project folder, as in ``kedro run``)."""
+    ``tracking_uri``: the store, unless ``$MLFLOW_TRACKING_URI`` names one; by
+    default the one kedro-mlflow set up from mlflow.yml for the session."""
 
     def __init__(
         self,
@@ -58,8 +62,7 @@ class RegisteredModelDataset(AbstractDataset[Candidate, Any]):
 
     @property
     def _uri(self) -> str | None:
-        uri = os.environ.get(TRACKING_URI_ENV) or self.tracking_uri
-        return absolute_uri(uri, Path.cwd()) if uri else None
+        return os.environ.get(TRACKING_URI_ENV) or self.tracking_uri or mlflow.get_tracking_uri()
 
     def load(self) -> Any:
         uri = f"models:/{self.model_name}@{self.alias}"
@@ -76,11 +79,12 @@ class RegisteredModelDataset(AbstractDataset[Candidate, Any]):
         return mlflow.sklearn.load_model(local)
 
     def save(self, candidate: Candidate) -> None:
-        run_id = os.environ.get(RUN_ID_ENV)
+        active = mlflow.active_run()
+        run_id = active.info.run_id if active else os.environ.get(RUN_ID_ENV)
         if not run_id:
             raise DatasetError(
-                f"registering {self.model_name!r} needs an MLflow run: ${RUN_ID_ENV} is unset "
-                "(run through kedro or the bridge with the MlflowTracking hook enabled)"
+                f"registering {self.model_name!r} needs an MLflow run: none is active and "
+                f"${RUN_ID_ENV} is unset (run through kedro with kedro-mlflow's hook enabled)"
             )
         client = MlflowClient(self._uri)
         # what the version would say: the model and its score

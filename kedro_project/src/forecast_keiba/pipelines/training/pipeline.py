@@ -14,6 +14,7 @@ from forecast_keiba.models.fitting import (
 )
 from forecast_keiba.reporting.plots import plot_evaluation
 from forecast_keiba.reporting.report import report_model
+from forecast_keiba.tracking.metrics import run_metrics
 
 
 def create_pipeline() -> Pipeline:
@@ -70,6 +71,12 @@ def create_pipeline() -> Pipeline:
                 ["evaluation_metrics", "backtest_metrics", "model_card"],
                 "model_report",
                 name="report_model",
+            ),
+            node(
+                run_metrics,
+                ["evaluation_metrics", "backtest_metrics"],
+                "metrics",
+                name="track_metrics",
             ),
             node(
                 nominate_champion,
