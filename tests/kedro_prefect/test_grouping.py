@@ -320,3 +320,27 @@ def test_only_missing_outputs_runs_the_nodes_whose_outputs_are_missing(
     assert "- report" in result.output and "prep.clean" not in result.output
     assert node_states(twins.run(only_missing_outputs=True)) == {"report": "Completed"}
     twins.assert_outputs_equal_kedro_run()
+
+
+def test_kedro_hooks_fire_for_every_node_of_a_group(
+    prefect_api: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The toy project's hooks record every node hook; its ``feat`` namespace runs as
+    one task, and each of its nodes is seen by the hooks in order, as in ``kedro run``."""
+    from kedro_prefect import kedro_flow
+
+    project = tmp_path / "toy"
+    shutil.copytree(Path(__file__).parent / "toy_project", project)
+    log = tmp_path / "events.log"
+    monkeypatch.setenv("TOY_EVENTS", str(log))
+    state = kedro_flow(
+        pipeline="main", project_path=str(project), group_by="namespace", return_state=True
+    )
+    assert node_states(state)["feat.double"] == "Completed"
+    expect = {"group:feat": "Completed", "report": "Completed"}
+    runs = task_run_states(prefect_api, state.state_details.flow_run_id, expect)
+    assert "group:feat" in runs and "feat.double" not in runs, runs
+    events = log.read_text().splitlines()
+    order = [events.index(f"{hook}:{node}") for node in ("feat.double", "feat.total")
+             for hook in ("before_node_run", "after_node_run")]  # fmt: skip
+    assert order == sorted(order), events
