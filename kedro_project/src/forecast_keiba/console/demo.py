@@ -28,7 +28,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument(
         "--native", action="store_true", help="plain `kedro run` instead of a Prefect flow"
     )
-    parser.add_argument("--prefect-port", type=int, default=4200, help="local Prefect server")
+    parser.add_argument(
+        "--prefect-port",
+        type=int,
+        default=int(os.environ.get("KEIBA_PREFECT_PORT", "4200")),  # as `make up`'s server
+        help="local Prefect server (default: $KEIBA_PREFECT_PORT, else 4200)",
+    )
     parser.set_defaults(func=run)
 
 
