@@ -33,7 +33,7 @@ from kedro_prefect.cache import NodeResult
 from kedro_prefect.failures import GroupNodeFailed, describe
 from kedro_prefect.grouping import GROUP_PREFIX
 from kedro_prefect.plan import PlannedGroup, PlannedNode
-from kedro_prefect.progress import finish_progress
+from kedro_prefect.progress import progress_finished
 from kedro_prefect.runs import RUNS, RunContext, RunRef
 from kedro_prefect.task_runners import THREAD_UNSAFE
 from kedro_prefect.tracking import node_tracking
@@ -56,7 +56,7 @@ def _execute_node(run: RunRef, node_name: str) -> dict[str, Any]:
     """Execute one node of a run (the body of every node task)."""
     context = _run_context(run)
     job = context.jobs[node_name]
-    with _slots(job.limits, job.thread_safe):
+    with progress_finished(), _slots(job.limits, job.thread_safe):
         duration = _run_kedro_node(context, node_name)
     outputs: dict[str, str | None] = {}
     if job.cache_policy is not None:
@@ -73,7 +73,7 @@ def _execute_group(run: RunRef, group_name: str) -> dict[str, Any]:
     context = _run_context(run)
     job = context.groups[group_name]
     durations: dict[str, float] = {}
-    with _slots(job.limits, job.thread_safe):
+    with progress_finished(), _slots(job.limits, job.thread_safe):
         for node_name in job.nodes:
             try:
                 durations[node_name] = _run_kedro_node(context, node_name)
@@ -210,9 +210,6 @@ def _make_task(fn: Any, *, name: str, tags: list[str], unit: PlannedNode | Plann
         "retry_jitter_factor": settings.retry_jitter_factor,
         "timeout_seconds": settings.timeout_seconds,
         "log_prints": True,
-        # The progress artifact ends at its final value, also when the node fails.
-        "on_completion": [finish_progress],
-        "on_failure": [finish_progress],
     }
     policy = unit.cache_policy
     if policy is None:

@@ -7,8 +7,8 @@ updates that task run's progress artifact in place (``create_progress_artifact``
 on the first record, ``update_progress_artifact`` after), so each task run has
 exactly one, at its latest value.
 
-When the task run ends, :func:`finish_progress` (a task state hook of every node
-task) gives the artifact its final value: 100% when the node completed (a node
+When the task run's body ends, :func:`progress_finished` (around every node
+task's body) gives the artifact its final value: 100% when the node completed (a node
 rarely reports its very last step), the last value reached when it failed, with
 a description that says so. The attempt of the flow run is named in the
 description: after a retry, the first attempt's ``stopped at 40%`` is told apart
@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
 from uuid import UUID
 
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
@@ -72,20 +73,32 @@ class ProgressArtifactHandler(logging.Handler):
             self.handleError(record)
 
 
-def finish_progress(task: Any, task_run: Any, state: Any) -> None:
-    """Task state hook (completion and failure): the final value of the task run's
-    progress artifact, if it has one."""
+@contextmanager
+def progress_finished() -> Iterator[None]:
+    """Around a task's body: its progress artifact, if it has one, ends at its final
+    value — 100% "done" when the body returns, where it stopped when it raises. In
+    the body rather than as a task state hook: Prefect logs two lines (to the console
+    and the UI) for every state hook it runs, on every task."""
+    try:
+        yield
+    except BaseException:
+        _finish(failed=True)
+        raise
+    _finish(failed=False)
+
+
+def _finish(failed: bool) -> None:
+    context = TaskRunContext.get()
+    if context is None or context.task_run is None:
+        return
     with _LOCK:
-        found = _ARTIFACTS.pop(task_run.id, None)
+        found = _ARTIFACTS.pop(context.task_run.id, None)
     if found is None:
         return
     artifact, percent, label = found
-    if state.is_completed():
-        final, words = 100.0, "done"
-    else:
-        final, words = percent, f"stopped at {percent:.0f}%: {state.name}"
+    final, words = (percent, f"stopped at {percent:.0f}%: Failed") if failed else (100.0, "done")
     try:
-        description = f"{label}: {words}"
-        update_progress_artifact(artifact, progress=final, description=description)
+        update_progress_artifact(artifact, progress=final, description=f"{label}: {words}")
     except Exception:  # the artifact is a display: never fail the node for it
-        log.warning("could not finish the progress artifact of %s", task_run.name, exc_info=True)
+        log.warning("could not finish the progress artifact of %s", context.task_run.name,
+                    exc_info=True)  # fmt: skip

@@ -25,8 +25,8 @@ def format_model_report(
     """The report as text (also logged at INFO, so every run prints it)."""
     market = " + market odds" if card.get("with_market_odds") else ""
     lines = [
-        f"Model report: {card['kind']}{market} on {card['device']}, trained on "
-        f"{card['train_races']:,} races ({card['train_start']} .. {card['train_end']})",
+        f"Model report: {card['kind']}{market} on {card['device']}",
+        f"Trained on {card['train_races']:,} races ({card['train_start']} .. {card['train_end']})",
         f"Held-out: {int(metrics['races']):,} races, {int(metrics['runners']):,} runners",
         "",
         f"  {'predictor':<44}{'log loss':>10}{'AUC win':>10}{'AUC top3':>10}",
@@ -42,8 +42,8 @@ def format_model_report(
     threshold = backtest["ev_threshold"]
     lines += [
         "",
-        f"Betting backtest: flat stakes on EV > {threshold:g}{_cap(backtest)} (favourite: every "
-        "race); ROI = (returned - staked) / staked",
+        f"Betting backtest: flat stakes on EV > {threshold:g}{_cap(backtest)}",
+        "(favourite: every race); ROI = (returned - staked) / staked",
         f"  {'strategy':<12}{'win bets':>10}{'win ROI':>10}{'win hits':>10}"
         f"{'place bets':>12}{'place ROI':>11}{'place hits':>12}",
     ]
@@ -62,8 +62,8 @@ def format_model_report(
         lines.append(f"  {strategy:<12}" + "".join(cells))
     if backtest.get("races_settled_from_odds"):
         lines.append(
-            f"  ({int(backtest['races_settled_from_odds'])} races have no payouts table: "
-            "win bets settled at the final odds, no place bets)"
+            f"  ({int(backtest['races_settled_from_odds'])} races have no payouts table: win bets"
+            " settled\n   at the final odds, no place bets)"
         )
     return "\n".join(lines)
 
