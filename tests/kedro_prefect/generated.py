@@ -31,6 +31,10 @@ import yaml
 
 RAW_DIR = "data/01_raw"
 
+# kedro-mlflow's hook, installed in this environment, registers itself for every Kedro
+# project; one without mlflow.yml would open a ./mlruns file store, which MLflow 3.17 refuses.
+UNTRACKED_SETTINGS = 'DISABLE_HOOKS_FOR_PLUGINS = ("kedro-mlflow", "kedro_mlflow")\n'
+
 COMMON = '''"""What every node computes: a number from all it reads."""
 
 import json
@@ -144,7 +148,7 @@ def write_project(root: Path, spec: ProjectSpec) -> Path:
         f'kedro_init_version = "1.7.0"\nsource_dir = "src"\n'
     )
     (package / "__init__.py").write_text("")
-    (package / "settings.py").write_text("")
+    (package / "settings.py").write_text(UNTRACKED_SETTINGS)
     (package / "common.py").write_text(COMMON)
     for index, node in enumerate(spec.nodes):
         write_node_code(root, spec, index, node.k)

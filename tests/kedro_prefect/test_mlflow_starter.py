@@ -120,6 +120,8 @@ def test_one_mlflow_run_per_flow_run_wherever_nodes_run(
     result = kedro(mlflow_venv, tracked_starter, prefect_api, "prefect", "run", *how)
     assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
     flow_run = flow_run_id(result.stdout)
+    # kedro-mlflow adopting the flow run's MLflow run is the design, not a warning
+    assert "already active" not in result.stdout + result.stderr
 
     client = MlflowClient(f"sqlite:///{tracked_starter / 'mlflow.db'}")
     experiment = client.get_experiment_by_name("spaceflights")

@@ -115,6 +115,19 @@ def tracking_target(context: Any, pipeline: str) -> Target | None:
     )
 
 
+class _AdoptionNotes(logging.Filter):
+    """kedro-mlflow warns, in five records, that it found a run already active and
+    uses it: under this plugin that is the design (the flow run's run, adopted), not
+    something a user should act on."""
+
+    LOGGER = "kedro_mlflow.framework.hooks.mlflow_hook"
+    NOTES = ("is already active", "was already active", "mlflow_config.")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not any(note in message for note in self.NOTES)
+
+
 @contextmanager
 def flow_tracking(context: Any, project: Path, pipeline: str) -> Iterator[str | None]:
     """The MLflow run of this flow run (see the module docstring); None without one."""
@@ -149,11 +162,14 @@ def flow_tracking(context: Any, project: Path, pipeline: str) -> Iterator[str | 
     os.environ.update(run_env)
     mlflow.set_tracking_uri(uri)
     status = RunStatus.FAILED
+    notes = _AdoptionNotes()
+    logging.getLogger(_AdoptionNotes.LOGGER).addFilter(notes)
     try:
         with _active(run_id):  # kedro-mlflow's hook adopts the flow thread's active run
             yield run_id
         status = RunStatus.FINISHED
     finally:
+        logging.getLogger(_AdoptionNotes.LOGGER).removeFilter(notes)
         if not adopted:
             client.set_terminated(run_id, RunStatus.to_string(status))
         for key, value in previous.items():
