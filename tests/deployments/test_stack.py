@@ -27,7 +27,7 @@ def var(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def http_service(port: int) -> stack.Service:
     return stack.Service(
         "web",
-        [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(port)],
+        lambda: [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(port)],
         url=f"http://127.0.0.1:{port}",
         ready=stack.port_open("127.0.0.1", port),
     )

