@@ -72,3 +72,33 @@ def prefect_api(tmp_path_factory: pytest.TempPathFactory):
     # in its log: any traceback there fails the session.
     problems = server_tracebacks(home / "server.log")
     assert not problems, "the Prefect server logged tracebacks:\n\n" + "\n\n".join(problems)
+
+
+_MLFLOW_ENVIRONMENT = ("MLFLOW_RUN_ID", "MLFLOW_TRACKING_URI", "MLFLOW_EXPERIMENT_ID",
+                       "KEDRO_PREFECT_MLFLOW_RUN_ID")  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def no_mlflow_leak() -> Iterator[None]:
+    """A test that leaves an MLflow run active on the main thread, or MLflow's
+    run variables in the environment, fails here, naming the leak: later tests
+    (and every `kedro run` they start) would log into that run's store and fail
+    far from the cause. The leak is cleared so that only its test fails."""
+    before = {key: os.environ.get(key) for key in _MLFLOW_ENVIRONMENT}
+    yield
+    import sys
+
+    leaks = [f"${key}={os.environ.get(key)!r}" for key, value in before.items()
+             if os.environ.get(key) != value]  # fmt: skip
+    for key, value in before.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    fluent = sys.modules.get("mlflow.tracking.fluent")
+    if fluent is not None:
+        stack = fluent._active_run_stack.get()
+        if stack:
+            leaks.append(f"active MLflow run(s) {[run.info.run_id for run in stack]}")
+            del stack[:]
+    assert not leaks, "the test leaked MLflow state: " + "; ".join(leaks)

@@ -52,6 +52,32 @@ def test_sqlite_write_contention_is_not_a_broken_service(tmp_path: Path) -> None
     assert len(found) == 1 and "Can't evaluate bulk DML statement" in found[0]
 
 
+CLOSED_CHANNEL = """\
+15:19:53.343 | ERROR   | asyncio - Task exception was never retrieved
+future: <Task finished name='Task-76905' coro=<WorkerChannelConnection._receive_loop() done, \
+defined at prefect/server/utilities/worker_channel.py:660> exception=WebSocketDisconnected(\
+'WebSocket is not connected. Need to call "accept" first.')>
+Traceback (most recent call last):
+  File "prefect/server/utilities/worker_channel.py", line 663, in _receive_loop
+    message = await self.websocket.receive_json()
+starlette.websockets.WebSocketDisconnected: WebSocket is not connected. Need to call "accept" first.
+"""
+
+
+def test_prefects_race_on_a_closing_worker_channel_is_not_a_broken_service(
+    tmp_path: Path,
+) -> None:
+    """Only that race: the same disconnect elsewhere, or another failure of the
+    channel's receive loop, still counts."""
+    log = tmp_path / "server.log"
+    log.write_text(CLOSED_CHANNEL)
+    assert server_tracebacks(log) == []
+    elsewhere = CLOSED_CHANNEL.replace("WorkerChannelConnection._receive_loop", "subscribe")
+    other_failure = CLOSED_CHANNEL.replace("WebSocketDisconnected", "ValidationError")
+    log.write_text(elsewhere + other_failure)
+    assert len(server_tracebacks(log)) == 2
+
+
 def test_api_retries_a_busy_server_and_reports_other_errors() -> None:
     """503 = the server rolled back on a locked SQLite database: asked again, it answers."""
     import json

@@ -7,13 +7,13 @@ every node is a Ray task in a worker process that re-opens the Kedro session.
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 
 from kedro_prefect import kedro_flow
-from kedro_prefect.plan import PlanError
 from tests.kedro_prefect.timeline import overlapping, read_timeline
 
 ray = pytest.importorskip("ray", reason="the 'ray' extra is not installed")
@@ -93,8 +93,10 @@ def test_a_gpu_request_the_cluster_cannot_meet_fails_before_running(
     state = kedro_flow(pipeline="infra", project_path=str(toy), execution="ray",
                        return_state=True)  # fmt: skip
     assert state.is_failed()
-    with pytest.raises(PlanError, match=r"node 'fit_a' \(infra class 'gpu'\).*num_gpus=2"):
-        state.result()
+    # The state's message, not state.result(): whether Prefect hands back the
+    # exception itself or a FailedRun carrying its text depends on its result
+    # settings, which earlier tests in the session may have touched.
+    assert re.match(r"PlanError: node 'fit_a' \(infra class 'gpu'\).*num_gpus=2", state.message)
     assert not (toy / "data" / "raw.parquet").exists()  # nothing ran
 
 

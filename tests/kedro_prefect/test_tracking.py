@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import mlflow
 import yaml
 from mlflow import MlflowClient
 from prefect import flow
@@ -52,7 +53,10 @@ def test_a_flow_run_is_one_mlflow_run_tagged_and_linked(prefect_api: str, tmp_pa
     }})  # fmt: skip
     (link,) = [str(a["data"]) for a in artifacts]
     assert f"/#/experiments/{run.info.experiment_id}/runs/{run.info.run_id}" in link
-    assert "MLFLOW_RUN_ID" not in os.environ  # the run's environment ends with it
+    # The run's environment ends with it, and so does the store kedro-mlflow's hook
+    # set: a later flow or `kedro run` of this process would log into this store.
+    assert not {"MLFLOW_RUN_ID", "MLFLOW_TRACKING_URI", "MLFLOW_EXPERIMENT_ID"} & set(os.environ)
+    assert mlflow.get_tracking_uri() != project.store
 
     # An unchanged rerun: every node Cached, the nomination too (the registry
     # still holds its model), except track_metrics, whose output is MLflow's: so

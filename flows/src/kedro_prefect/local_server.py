@@ -92,6 +92,13 @@ def prefect_server(home: Path, database_url: str | None = None) -> Iterator[str]
 # periodic writers (worker heartbeats) meet it and log it; they write again at their
 # next beat. Contention, not a broken service; PostgreSQL servers never show it.
 TRANSIENT = "database is locked"
+# Prefect 3.9.1's server closes a worker's channel (a failed heartbeat write, a
+# worker that stopped) while the channel's receive loop still waits on the socket;
+# starlette then raises WebSocketDisconnected (a RuntimeError, which the loop's
+# list of normal disconnects lacks) into a task nobody awaits, and asyncio logs it.
+# The worker reconnects at its next beat; nothing is lost. Matched on both names,
+# so any other failure of the channel or of websockets still counts.
+CLOSED_WORKER_CHANNEL = ("WorkerChannelConnection._receive_loop", "WebSocketDisconnected")
 _RECORD = re.compile(r"^\d{2}:\d{2}:\d{2}\.\d{3} \| ")  # a log record's first line
 
 
@@ -100,7 +107,8 @@ def server_tracebacks(log: Path, limit: int = 3) -> list[str]:
     whole (a record runs to the next timestamped line, chained exceptions
     included): a healthy server logs none, so each is a broken service (a
     scheduler failing every cycle) or request that green client calls can hide.
-    SQLite's transient write contention (:data:`TRANSIENT`) is left out."""
+    SQLite's transient write contention (:data:`TRANSIENT`) and Prefect's race on
+    a closing worker channel (:data:`CLOSED_WORKER_CHANNEL`) are left out."""
     lines = log.read_text(errors="replace").splitlines() if log.exists() else []
     records: list[list[str]] = [[]]
     for line in lines:
@@ -112,6 +120,7 @@ def server_tracebacks(log: Path, limit: int = 3) -> list[str]:
         for record in records
         if any(line.startswith("Traceback (most recent") for line in record)
         and not any(TRANSIENT in line for line in record)
+        and not all(any(name in line for line in record) for name in CLOSED_WORKER_CHANNEL)
     ]
     return ["\n".join(record[:60]) for record in broken[:limit]]
 

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -61,6 +62,8 @@ RUN_ID_ENV = "MLFLOW_RUN_ID"
 TRACKING_URI_ENV = "MLFLOW_TRACKING_URI"
 EXPERIMENT_ID_ENV = "MLFLOW_EXPERIMENT_ID"
 RUN_ENVIRONMENT = (PLUGIN_RUN_ENV, RUN_ID_ENV, TRACKING_URI_ENV, EXPERIMENT_ID_ENV)
+# What a session's hooks may point elsewhere (not, say, a telemetry opt-out).
+SESSION_ENVIRONMENT = (*RUN_ENVIRONMENT, "MLFLOW_REGISTRY_URI", "MLFLOW_EXPERIMENT_NAME")
 FLOW_RUN_TAG = "prefect.flow_run_id"
 
 
@@ -177,6 +180,31 @@ def flow_tracking(context: Any, project: Path, pipeline: str) -> Iterator[str | 
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+@contextmanager
+def mlflow_environment_kept() -> Iterator[None]:
+    """MLflow's store, experiment and run variables as they were, after a Kedro session.
+
+    kedro-mlflow's hook calls ``mlflow.set_tracking_uri`` and ``set_experiment``
+    when the session's context is created, and MLflow writes both into the
+    environment for subprocesses to inherit. A process that runs several flows
+    (``prefect serve``, a notebook, a test session) would otherwise hand one
+    project's store and experiment to the next flow and to every ``kedro run`` it
+    starts, where a run id of the right store then is "not found". MLflow's
+    in-process tracking URI follows the restored variable (unset when it is)."""
+    before = {key: os.environ.get(key) for key in SESSION_ENVIRONMENT}
+    try:
+        yield
+    finally:
+        for key, value in before.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        mlflow = sys.modules.get("mlflow")
+        if mlflow is not None:  # None unsets it: MLflow then reads the variable again
+            mlflow.set_tracking_uri(os.environ.get(TRACKING_URI_ENV))  # type: ignore[arg-type]
 
 
 @contextmanager
