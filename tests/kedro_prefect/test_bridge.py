@@ -26,17 +26,23 @@ TOY = Path(__file__).parent / "toy_project"
 MAIN_NODES = {"make_raw", "clean", "feat.double", "feat.total", "report"}
 
 
-@pytest.fixture
-def toy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    project = tmp_path / "toy"
-    shutil.copytree(TOY, project)
-    monkeypatch.setenv("TOY_EVENTS", str(tmp_path / "events.log"))
-    return project
-
-
 def events(toy: Path) -> list[str]:
     path = toy.parent / "events.log"
     return path.read_text().splitlines() if path.exists() else []
+
+
+def retry_from_another_shell(prefect_api: str, flow_run_id: str, home: Path) -> None:
+    """``prefect flow-run retry``, as the UI's "Retry" does, from a process with a
+    Prefect home of its own (as a worker's or another shell's): it must find what
+    the first attempt cached all the same."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env |= {"PREFECT_API_URL": prefect_api, "PREFECT_HOME": str(home)}
+    result = subprocess.run(
+        [sys.executable, "-m", "prefect", "flow-run", "retry", flow_run_id,
+         "--entrypoint", "kedro_prefect.flow:kedro_flow"],
+        cwd=REPO, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
 
 
 def run(toy: Path, **kwargs: Any):
@@ -213,18 +219,9 @@ def test_retrying_a_failed_flow_run_resumes_at_the_failed_node(
     assert "on_node_error:clean" in events(toy) and "on_pipeline_error:NodesFailed" in events(toy)
     assert not (toy / "data" / "report.json").exists()
 
-    switch.unlink()  # the fault is fixed; retry the same flow run, as the UI's "Retry" does
+    switch.unlink()  # the fault is fixed; retry the same flow run
     flow_run_id = str(failed.state_details.flow_run_id)
-    # From a process with a Prefect home of its own (as a worker's or another shell's):
-    # it must find what the first attempt cached all the same.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env |= {"PREFECT_API_URL": prefect_api, "PREFECT_HOME": str(tmp_path / "other_home")}
-    result = subprocess.run(
-        [sys.executable, "-m", "prefect", "flow-run", "retry", flow_run_id,
-         "--entrypoint", "kedro_prefect.flow:kedro_flow"],
-        cwd=REPO, env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    retry_from_another_shell(prefect_api, flow_run_id, tmp_path / "other_home")
     retried = api(prefect_api, f"flow_runs/{flow_run_id}")
     assert retried["state"]["type"] == "COMPLETED"
     resumed = states(

@@ -6,10 +6,7 @@ generated in tmp; outputs are compared with ``kedro run``'s on a twin."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -23,7 +20,7 @@ from kedro_prefect.plan import PlanError
 from kedro_prefect.scaffold import PREFECT_YML
 from tests.kedro_prefect.cli_support import kedro_prefect
 from tests.kedro_prefect.generated import NodeSpec, ProjectSpec, Twins, json_entry
-from tests.support import REPO
+from tests.kedro_prefect.test_bridge import retry_from_another_shell
 
 NAMESPACE_GROUPS = {"grouping": {"by": "namespace"}}
 SWITCH = "FAIL_SUMMARISE"  # in the project folder: prep.summarise raises
@@ -245,15 +242,8 @@ def test_a_failed_node_fails_its_group_and_a_retry_resumes_at_that_group(
     first = task_run_states(prefect_api, flow_run_id, {"group:prep": "Failed"})
     assert first["group:prep"] == "Failed" and first["group:feat"] == "Completed", first
 
-    switch.unlink()  # fixed; retry the same flow run, as the UI's "Retry" does
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env |= {"PREFECT_API_URL": prefect_api, "PREFECT_HOME": str(tmp_path / "other_home")}
-    result = subprocess.run(
-        [sys.executable, "-m", "prefect", "flow-run", "retry", flow_run_id,
-         "--entrypoint", "kedro_prefect.flow:kedro_flow"],
-        cwd=REPO, env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    switch.unlink()  # fixed; retry the same flow run
+    retry_from_another_shell(prefect_api, flow_run_id, tmp_path / "other_home")
     expect = {"group:feat": "Cached", "group:prep": "Completed", "report": "Completed"}
     assert task_run_states(prefect_api, flow_run_id, expect) == expect
     twins.assert_outputs_equal_kedro_run()

@@ -6,11 +6,7 @@ TimedOut, and a timeout that could not interrupt its node is refused."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -22,18 +18,9 @@ from kedro_prefect import plan_pipeline
 from kedro_prefect.local_server import api
 from kedro_prefect.plan import PlanError
 from tests.kedro_prefect.cli_support import kedro_prefect
-from tests.kedro_prefect.test_bridge import TOY, run, states
-from tests.support import REPO
+from tests.kedro_prefect.test_bridge import retry_from_another_shell, run, states
 
 FINAL = {"COMPLETED", "FAILED", "CANCELLED", "CRASHED"}
-
-
-@pytest.fixture
-def toy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    project = tmp_path / "toy"
-    shutil.copytree(TOY, project)
-    monkeypatch.setenv("TOY_EVENTS", str(tmp_path / "events.log"))
-    return project
 
 
 def every_task_run(prefect_api: str, flow_run_id: str) -> list[dict[str, Any]]:
@@ -67,18 +54,6 @@ def summary_states(markdown: str) -> dict[str, int]:
     line = re.search(r"^States: (.*)\.$", markdown, re.M)
     assert line, markdown
     return {name: int(n) for n, name in (part.split(" ", 1) for part in line.group(1).split(", "))}
-
-
-def retry(prefect_api: str, flow_run_id: str, home: Path) -> None:
-    """``prefect flow-run retry`` from another shell (a Prefect home of its own)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env |= {"PREFECT_API_URL": prefect_api, "PREFECT_HOME": str(home)}
-    result = subprocess.run(
-        [sys.executable, "-m", "prefect", "flow-run", "retry", flow_run_id,
-         "--entrypoint", "kedro_prefect.flow:kedro_flow"],
-        cwd=REPO, env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
 
 
 def test_failed_attempt_and_its_retry_leave_nothing_pending(
@@ -117,7 +92,7 @@ def test_failed_attempt_and_its_retry_leave_nothing_pending(
     assert progress["description"] == "attempt 1: stopped at 50%: Failed"
 
     switch.unlink()  # the fault is fixed; retry the same flow run, as the UI's "Retry" does
-    retry(prefect_api, flow_run_id, tmp_path / "other_home")
+    retry_from_another_shell(prefect_api, flow_run_id, tmp_path / "other_home")
     assert api(prefect_api, f"flow_runs/{flow_run_id}")["state"]["type"] == "COMPLETED"
     every = all_final(prefect_api, flow_run_id, expected=10)
     assert len(every) == 10 and {r["state"]["type"] for r in every} <= FINAL, [

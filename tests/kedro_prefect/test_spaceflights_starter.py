@@ -3,10 +3,8 @@
 fresh virtual environment holding Kedro, the starter's pipeline requirements
 and ``./flows`` — and not forecast-keiba.
 
-The environment gets the starter's own requirements except its notebook and
-visualisation tools (jupyter, ipython, kedro-viz), which no pipeline imports;
-Kedro and Prefect are pinned to this repository's lock, so the plugin talks to
-the test server's Prefect version.
+The environment is the one bench/whole_command.py times the starter in
+(``starter_venv`` in bench/_support.py).
 """
 
 from __future__ import annotations
@@ -16,24 +14,18 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
-from importlib.metadata import version
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from kedro_prefect.local_server import api
-from tests.support import REPO
+from tests.bench.loader import load_bench
 
-STARTER = REPO.parent / "shared" / "kedro-starters" / "spaceflights-pandas"
-PIPELINE_REQUIREMENTS = [
-    "kedro-datasets[pandas-csvdataset,pandas-exceldataset,pandas-parquetdataset,"
-    "plotly-plotlydataset,plotly-jsondataset,matplotlib-matplotlibdataset]>=3.0",
-    "scikit-learn~=1.5.1",
-    "seaborn~=0.12.1",
-]
+SUPPORT = load_bench("_support")
+STARTER = SUPPORT.STARTER
+
 # Outputs whose bytes are a pure function of the inputs (the regressor is versioned:
 # its newest version is compared).
 COMPARED = [
@@ -55,15 +47,7 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def starter_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A new venv: Kedro, the starter's pipeline requirements, ./flows — nothing else."""
-    venv = tmp_path_factory.mktemp("starter") / "venv"
-    major, minor = sys.version_info[:2]
-    subprocess.run(["uv", "venv", "-q", str(venv), "--python", f"{major}.{minor}"], check=True)
-    subprocess.run(
-        ["uv", "pip", "install", "-q", "--python", str(venv / "bin" / "python"),
-         f"kedro=={version('kedro')}", f"prefect=={version('prefect')}",
-         *PIPELINE_REQUIREMENTS, str(REPO / "flows")],
-        check=True,
-    )  # fmt: skip
+    venv = SUPPORT.starter_venv(tmp_path_factory.mktemp("starter") / "venv")
     probe = subprocess.run(
         [str(venv / "bin" / "python"), "-c", "import forecast_keiba"],
         capture_output=True, text=True, check=False,
