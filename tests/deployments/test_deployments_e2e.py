@@ -4,9 +4,11 @@ real server, run by real process workers with ``prefect deployment run --watch``
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pandas as pd
 import yaml
+from mlflow import MlflowClient
 
 from forecast_keiba.pipeline_registry import register_pipelines
 from kedro_prefect.local_server import api
@@ -26,6 +28,40 @@ def test_full_pipeline_runs_one_task_per_kedro_node(stack: Stack, full_pipeline_
     flow_run = api(stack.api_url, f"flow_runs/{full_pipeline_run}")
     assert flow_run["work_pool_name"] == "cpu"
     assert (stack.tmp / "full" / "data" / "08_reporting" / "forecast.txt").is_file()
+
+
+def test_the_forecast_is_published_in_prefect_and_mlflow(
+    stack: Stack, full_pipeline_run: str
+) -> None:
+    """What an operator opens: the flow run's forecast table and printed forecast,
+    and the same files in the flow run's MLflow run."""
+    data = stack.tmp / "full" / "data"
+    forecast = pd.read_parquet(data / "07_model_output" / "forecast.parquet")
+    artifacts = {a["key"]: a for a in api(stack.api_url, "artifacts/filter", {
+        "artifacts": {"flow_run_id": {"any_": [full_pipeline_run]},
+                      "key": {"any_": ["forecast", "forecast-report"]}},
+    })}  # fmt: skip
+    table = artifacts["forecast"]
+    rows = json.loads(table["data"]) if isinstance(table["data"], str) else table["data"]
+    assert table["type"] == "table" and len(rows) == min(len(forecast), 500) > 0
+    assert list(rows[0]) == ["race_id", "race_name", "start_time", "horse_number",
+                             "horse_name", "win_prob", "fair_odds"]  # fmt: skip
+    first = forecast.iloc[0]
+    assert (rows[0]["race_id"], rows[0]["horse_number"]) == (
+        first["race_id"],
+        first["horse_number"],
+    )
+    assert rows[0]["win_prob"] == round(float(first["win_prob"]), 3)
+    printed = (data / "08_reporting" / "forecast.txt").read_text().rstrip()
+    assert artifacts["forecast-report"]["data"] == f"```text\n{printed}\n```\n"
+
+    client = MlflowClient(f"sqlite:///{data / 'mlflow' / 'mlflow.db'}")
+    (run,) = client.search_runs(
+        [e.experiment_id for e in client.search_experiments()],
+        filter_string=f"tags.`prefect.flow_run_id` = '{full_pipeline_run}'",
+    )
+    logged = {artifact.path for artifact in client.list_artifacts(run.info.run_id)}
+    assert {"forecast.parquet", "forecast.txt"} <= logged, logged
 
 
 def test_nightly_schedule_and_limits_are_as_declared(stack: Stack) -> None:

@@ -174,6 +174,25 @@ class GroupingSettings(BaseModel):
         return self
 
 
+class DatasetArtifact(BaseModel):
+    """A dataset that the task run saving it also publishes as a Prefect artifact
+    (dataset_artifacts.py), so that the UI shows what a run produced: a forecast,
+    a report. ``table``: a DataFrame (or a list of records) as a table artifact;
+    ``markdown``: a string as it is; ``text``: a string kept verbatim (a fixed-width
+    report) in a code block."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["table", "markdown", "text"] = "table"
+    description: str | None = Field(default=None, description="shown beside the artifact")
+    columns: list[str] | None = Field(
+        default=None, description="table: these columns, in this order (default: all)"
+    )
+    max_rows: int = Field(default=500, ge=1, description="table: the first rows only")
+    float_digits: int | None = Field(
+        default=None, ge=0, description="table: round floats to this many digits"
+    )
+
+
 class CrashDetection(BaseModel):
     """How the Prefect server tells a dead deployment run from a slow one.
 
@@ -230,6 +249,10 @@ class OrchestrationConfig(BaseModel):
     )
     crash_detection: CrashDetection = CrashDetection()
     grouping: GroupingSettings = GroupingSettings()
+    artifacts: dict[str, DatasetArtifact] = Field(
+        default_factory=dict,
+        description="datasets (by catalog name) published as Prefect artifacts when saved",
+    )
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any] | None) -> OrchestrationConfig:

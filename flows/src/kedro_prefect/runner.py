@@ -35,6 +35,7 @@ from prefect.utilities.annotations import quote
 
 from kedro_prefect import artifacts
 from kedro_prefect.config import OrchestrationConfig
+from kedro_prefect.dataset_artifacts import DatasetArtifacts
 from kedro_prefect.execution import ExecutionTarget, resource_problem
 from kedro_prefect.failures import NodesFailed, failure_exception, failure_reason
 from kedro_prefect.node_task import make_node_group_task, make_node_task
@@ -161,6 +162,8 @@ class PrefectRunner(AbstractRunner):
         )
         counter = _RowCounter(context.rows)
         hook_manager.register(counter)
+        published = DatasetArtifacts(self.config.artifacts)
+        hook_manager.register(published)
         RUNS[run_key] = context
         # Every task gets this handle; quoted where the task runner allows, so that
         # Prefect does not walk its spec (all nodes' jobs) in each of n tasks' parameters.
@@ -175,6 +178,7 @@ class PrefectRunner(AbstractRunner):
                     self._collect(self._submit_here(plan, run, task_runner))
         finally:
             hook_manager.unregister(counter)
+            hook_manager.unregister(published)
             RUNS.pop(run_key, None)
         for result in self.results.values():  # rows counted in other processes
             if isinstance(result, dict):
@@ -244,6 +248,7 @@ class PrefectRunner(AbstractRunner):
             groups=groups,
             load_versions=self.load_versions,
             environment=run_environment(),
+            artifacts=dict(self.config.artifacts),
         )
 
     def _submit_here(

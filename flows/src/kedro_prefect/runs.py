@@ -19,6 +19,7 @@ from typing import Any
 from kedro.pipeline import Node
 
 from kedro_prefect.cache import KedroNodeCachePolicy
+from kedro_prefect.config import DatasetArtifact
 from kedro_prefect.plan import PlannedGroup, PlannedNode
 
 
@@ -71,6 +72,7 @@ class RunSpec:
     load_versions: dict[str, str] | None = None  # `kedro run --load-versions`
     # Variables every process of the run needs (the run's tracking run: tracking.py).
     environment: dict[str, str] = field(default_factory=dict)
+    artifacts: dict[str, DatasetArtifact] = field(default_factory=dict)  # prefect.yml's
 
 
 @dataclass

@@ -81,6 +81,10 @@ def open_run(run: RunRef) -> RunContext:
             jobs=spec.jobs,
             groups=spec.groups,
         )
+        if spec.artifacts:
+            from kedro_prefect.dataset_artifacts import DatasetArtifacts
+
+            session._hook_manager.register(DatasetArtifacts(spec.artifacts))
         RUNS[run.key] = run_context
         _opened.append(run.key)
         while len(_opened) > KEEP_RUNS:
