@@ -139,10 +139,13 @@ def measure_train(workdir: Path, model_kind: str | None, parameters: Path) -> di
     features = features_from_tables(races, entries)
     features_s = time.perf_counter() - begin
     begin = time.perf_counter()
-    train, _test = split_by_date(features, training)
+    train, _test = split_by_date(
+        features, training.get("test_start_date"), training.get("test_fraction", 0.25)
+    )
     split_s = time.perf_counter() - begin
     begin = time.perf_counter()
-    train_win_model(train, training)
+    train_win_model(train, training["model"], training["fitting"], training.get("use_gpu", "auto"),
+                    training.get("gpu_model"))  # fmt: skip
     fit_s = time.perf_counter() - begin
     return {
         "model_kind": training.get("model", {}).get("kind", "default"),

@@ -23,9 +23,7 @@ def split() -> tuple[pd.DataFrame, pd.DataFrame]:
     tables = tables_from_pages(
         (rid, lambda rid=rid: world.result_page(rid)) for rid in world.run_race_ids()
     )
-    return split_by_date(
-        features_from_tables(tables.races, tables.entries), {"test_fraction": 0.25}
-    )
+    return split_by_date(features_from_tables(tables.races, tables.entries), test_fraction=0.25)
 
 
 @pytest.mark.parametrize(
@@ -59,17 +57,18 @@ def test_the_market_variant_blends_odds_and_falls_back_without_them(split) -> No
 
 def test_gpu_model_only_when_cuda_is_there(split, monkeypatch: pytest.MonkeyPatch) -> None:
     train, _ = split
-    training = {**TRAINING, "model": HGB, "use_gpu": "auto",
-                "gpu_model": {"kind": "xgboost", "n_estimators": 5}}  # fmt: skip
+    gpu_model = {"kind": "xgboost", "n_estimators": 5}
     monkeypatch.setattr(fitting, "cuda_available", lambda: False)
-    assert train_win_model(train, training).kind == "hist_gradient_boosting"
+    assert train_win_model(train, HGB, TRAINING, "auto", gpu_model).kind == "hist_gradient_boosting"
     chosen = {}
     monkeypatch.setattr(fitting, "cuda_available", lambda: True)
     monkeypatch.setattr(fitting, "fit_race_model", lambda t, spec, tr: chosen.update(spec))
-    train_win_model(train, training)
+    train_win_model(train, HGB, TRAINING, "auto", gpu_model)
     assert chosen == {"kind": "xgboost", "n_estimators": 5, "device": "cuda"}
-    train_win_model(train, {**training, "use_gpu": "never"})
+    train_win_model(train, HGB, TRAINING, "never", gpu_model)
     assert chosen["kind"] == "hist_gradient_boosting"
+    with pytest.raises(ValueError, match=r"training\.use_gpu: expected 'auto' or 'never'"):
+        train_win_model(train, HGB, TRAINING, "always")
 
 
 def test_this_machine_reports_no_cuda_without_a_gpu() -> None:

@@ -139,9 +139,7 @@ def split() -> tuple[pd.DataFrame, pd.DataFrame]:
     tables = tables_from_pages(
         (rid, lambda rid=rid: world.result_page(rid)) for rid in world.run_race_ids()
     )
-    return split_by_date(
-        features_from_tables(tables.races, tables.entries), {"test_fraction": 0.25}
-    )
+    return split_by_date(features_from_tables(tables.races, tables.entries), test_fraction=0.25)
 
 
 TRAINING = {"calibration_fraction": 0.25, "random_state": 0}
@@ -170,10 +168,9 @@ def test_use_gpu_decides_the_device_of_a_ranking_model(split, monkeypatch) -> No
     monkeypatch.setattr(
         "forecast_keiba.models.fitting.fit_race_model", lambda t, spec, tr: chosen.update(spec)
     )
-    training = {**TRAINING, "model": RANKING, "use_gpu": "auto", "gpu_model": None}
-    train_win_model(train, training)
+    train_win_model(train, RANKING, TRAINING, "auto", None)
     assert chosen["device"] == "auto"
-    train_win_model(train, {**training, "use_gpu": "never"})
+    train_win_model(train, RANKING, TRAINING, "never", None)
     assert chosen["device"] == "cpu"
 
 

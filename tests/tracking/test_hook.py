@@ -59,9 +59,9 @@ def prepare_project(root: Path) -> Project:
     make_conf(root, world.config)
     write_replica_tables(world, root / "data")
     local = root / "conf" / "local"
-    (local / "parameters.yml").write_text(yaml.safe_dump({"training": {
+    (local / "parameters.yml").write_text(yaml.safe_dump({"training": {"fitting": {
         "vendor_api": {"api_token": SECRETS[0], "mirror": f"https://bob:{SECRETS[1]}@x.invalid/db"}
-    }}))  # fmt: skip
+    }}}))  # fmt: skip
     (local / "credentials.yml").write_text(yaml.safe_dump({"db": {"password": SECRETS[2]}}))
     return Project(root)
 
@@ -69,7 +69,9 @@ def prepare_project(root: Path) -> Project:
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
     project = prepare_project(tmp_path_factory.mktemp("tracked"))
-    project.kedro("--pipeline", "training", "--params", f"training.session_key={SECRETS[3]}")
+    project.kedro(
+        "--pipeline", "training", "--params", f"training.fitting.session_key={SECRETS[3]}"
+    )
     return project
 
 
@@ -134,9 +136,9 @@ def test_the_model_is_logged_with_signature_and_example_and_registered(
 def test_secrets_never_reach_the_store(project: Project) -> None:
     (run,) = project.runs()
     params = run.data.params
-    assert params["training.vendor_api.api_token"] == "[redacted]"  # read by a node
-    assert params["training.vendor_api.mirror"] == "https://[redacted]@x.invalid/db"
-    assert params["training.session_key"] == "[redacted]"  # given with --params
+    assert params["training.fitting.vendor_api.api_token"] == "[redacted]"  # read by a node
+    assert params["training.fitting.vendor_api.mirror"] == "https://[redacted]@x.invalid/db"
+    assert params["training.fitting.session_key"] == "[redacted]"  # given with --params
     logged = [*run.data.params.values(), *run.data.tags.values()]
     files = [p for p in (project.data / "mlflow").rglob("*") if p.is_file()]
     assert any(p.name == "mlflow.db" for p in files) and len(files) > 10

@@ -42,9 +42,10 @@ _EPS = 1e-12
 
 
 def split_by_date(
-    features: pd.DataFrame, training: Mapping[str, Any]
+    features: pd.DataFrame, test_start_date: object = None, test_fraction: float = 0.25
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Train on the past, test on the future: races before/after one cut-off day.
+    """Train on the past, test on the future: races before/after one cut-off day,
+    ``test_start_date`` or else the start of the last ``test_fraction`` of race days.
 
     Never a random split: the same horse's later races would teach the model
     the outcome of the earlier ones it is tested on.
@@ -53,10 +54,10 @@ def split_by_date(
     days = np.sort(past["date"].unique())
     if len(days) < 2:
         raise ValueError(f"need races on at least 2 days to split train/test, got {len(days)}")
-    if training.get("test_start_date"):
-        cut = pd.Timestamp(training["test_start_date"])
+    if test_start_date:
+        cut = pd.Timestamp(test_start_date)
     else:
-        fraction = float(training.get("test_fraction", 0.25))
+        fraction = float(test_fraction)
         cut = pd.Timestamp(days[min(len(days) - 1, max(1, int(len(days) * (1 - fraction))))])
     train, test = past[past["date"] < cut], past[past["date"] >= cut]
     if train.empty or test.empty:
@@ -121,40 +122,49 @@ def market_probabilities(frame: pd.DataFrame) -> pd.Series:
     return (implied / total).where(complete)
 
 
-def train_win_model(train: pd.DataFrame, training: Mapping[str, Any]) -> RaceWinModel:
-    """The model this run nominates: ``training.model``, or ``training.gpu_model``
-    when ``training.use_gpu`` allows it and a CUDA device is present. A
-    ``race_ranking`` model picks its device itself: CUDA under ``use_gpu: auto``
-    when JAX sees one, else the CPU."""
-    spec = dict(training.get("model") or {})
-    gpu_spec = training.get("gpu_model")
-    use_gpu = str(training.get("use_gpu", "auto"))
+def train_win_model(
+    train: pd.DataFrame,
+    model: Mapping[str, Any],
+    fitting: Mapping[str, Any],
+    use_gpu: str = "auto",
+    gpu_model: Mapping[str, Any] | None = None,
+) -> RaceWinModel:
+    """The model this run nominates: ``model`` (``training.model``), or ``gpu_model``
+    when ``use_gpu`` allows it and a CUDA device is present. A ``race_ranking``
+    model picks its device itself: CUDA under ``use_gpu: auto`` when JAX sees one,
+    else the CPU. ``fitting``: see :func:`fit_race_model`."""
+    spec = dict(model or {})
+    gpu_spec = gpu_model
+    use_gpu = str(use_gpu)
     if use_gpu not in ("auto", "never"):
         raise ValueError(f"training.use_gpu: expected 'auto' or 'never', got {use_gpu!r}")
     if gpu_spec and use_gpu == "auto" and cuda_available():
         spec = {**dict(gpu_spec), "device": "cuda"}
     if spec.get("kind") == "race_ranking":
         spec.setdefault("device", "auto" if use_gpu == "auto" else "cpu")
-    return fit_race_model(train, spec, training)
+    return fit_race_model(train, spec, fitting)
 
 
-def train_baseline_model(train: pd.DataFrame, training: Mapping[str, Any]) -> RaceWinModel:
+def train_baseline_model(
+    train: pd.DataFrame, baseline: Mapping[str, Any], fitting: Mapping[str, Any]
+) -> RaceWinModel:
     """The reference every model is read against: ``training.baseline``."""
-    return fit_race_model(train, dict(training.get("baseline") or {}), training)
+    return fit_race_model(train, dict(baseline or {}), fitting)
 
 
 def fit_race_model(
-    train: pd.DataFrame, spec: Mapping[str, Any], training: Mapping[str, Any]
+    train: pd.DataFrame, spec: Mapping[str, Any], fitting: Mapping[str, Any]
 ) -> RaceWinModel:
     """Fit the estimator of ``spec`` on the earlier training days, the softmax
-    temperature (and market blend) on the last ``calibration_fraction`` of them,
-    then refit the estimator on all training days."""
+    temperature (and market blend) on the last ``fitting.calibration_fraction``
+    of them, then refit the estimator on all training days (``fitting``:
+    ``training.fitting``, shared by every model a run fits)."""
     spec = dict(spec)
     kind = spec.pop("kind", "logistic_regression")
     with_market = bool(spec.pop("with_market_odds", False))
-    random_state = training.get("random_state")
+    random_state = fitting.get("random_state")
     fit_days, calibration = _calibration_split(
-        train, float(training.get("calibration_fraction", 0.2))
+        train, float(fitting.get("calibration_fraction", 0.2))
     )
     estimator, device = _estimator(kind, spec, random_state)
     _fit(estimator, fit_days)

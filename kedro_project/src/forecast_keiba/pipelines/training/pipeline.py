@@ -21,22 +21,31 @@ def create_pipeline() -> Pipeline:
     return pipeline(
         [
             node(features_from_tables, ["races", "entries"], "features", name="build_features"),
+            # Each node reads only the parameter keys it uses: a node's cache key
+            # covers its inputs, so a change to training.model re-fits the win
+            # model (and what follows it), not the split or the baseline.
             node(
                 split_by_date,
-                ["features", "params:training"],
+                ["features", "params:training.test_start_date", "params:training.test_fraction"],
                 ["train_set", "test_set"],
                 name="split_train_test",
             ),
             node(
                 train_win_model,
-                ["train_set", "params:training"],
+                [
+                    "train_set",
+                    "params:training.model",
+                    "params:training.fitting",
+                    "params:training.use_gpu",
+                    "params:training.gpu_model",
+                ],
                 "win_model",
                 name="train_win_model",
                 tags="model_fit",
             ),
             node(
                 train_baseline_model,
-                ["train_set", "params:training"],
+                ["train_set", "params:training.baseline", "params:training.fitting"],
                 "baseline_model",
                 name="train_baseline_model",
                 tags="model_fit",
