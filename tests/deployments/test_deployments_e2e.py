@@ -131,5 +131,14 @@ def test_nightly_scrape_triggers_training_and_a_second_night_fetches_nothing_twi
     races = pd.read_parquet(stack.tmp / "nightly" / "data" / "02_intermediate" / "races.parquet")
     assert sorted(races["race_id"]) == sorted(world.run_race_ids())
     assert not races["race_id"].duplicated().any()
-    # every successful night triggers training: let the second one finish before teardown
-    assert wait_for(lambda: triggered_trainings(2), timeout=600)
+    # Every successful night triggers training. After a night with no new race, the
+    # training serves every node from cache but the one whose output is MLflow's run.
+    trainings = wait_for(lambda: triggered_trainings(2), timeout=600)
+    assert trainings, "the second night triggered no training"
+    second = max(trainings, key=lambda run: run["created"])
+    assert second["state"]["name"] == "Completed", second["state"]
+    nodes = [node.name for node in register_pipelines()["training"].nodes]
+    states = {run["name"]: run["state"]["name"]
+              for run in task_runs(stack, second["id"], expected=len(nodes))}  # fmt: skip
+    assert states.pop("track_metrics") == "Completed"
+    assert set(states.values()) == {"Cached"}, states
