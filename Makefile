@@ -14,7 +14,6 @@ $(foreach opt_out,$(shell $(PYTHON) -m no_telemetry),$(eval export $(opt_out)))
 # Under `uv run`, Ray would start its workers with `uv run` in a copy of the working
 # directory (a hang without network); they use the environment's interpreter instead.
 export RAY_ENABLE_UV_RUN_RUNTIME_ENV := 0
-PREFECT_LOCAL_API = http://127.0.0.1:$${KEIBA_PREFECT_PORT:-4200}/api
 UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 
 .PHONY: help setup browser demo test lint format viz mlflow-ui bench up deploy status down clean
@@ -36,7 +35,8 @@ up: setup  ## local stack on 127.0.0.1: Prefect server + UI, cpu/gpu pools and w
 	$(UV) run python -m deployments.stack up
 
 deploy: setup  ## deploy prefect.yaml to the local Prefect server (after `make up`)
-	env -u FORECAST_KEIBA_HOME PREFECT_API_URL=$(PREFECT_LOCAL_API) $(UV) run prefect --no-prompt deploy --all
+	env -u FORECAST_KEIBA_HOME PREFECT_API_URL=$$($(UV) run python -m deployments.stack api-url) \
+	  $(UV) run prefect --no-prompt deploy --all
 
 status:  ## what of the local stack runs, and where
 	$(UV) run python -m deployments.stack status

@@ -11,8 +11,9 @@ that was started), and the Prefect server ``make demo`` may have left running.
 
 Settings (environment): ``PREFECT_API_DATABASE_CONNECTION_URL`` moves the
 Prefect server from SQLite (``var/prefect/prefect.db``) to e.g. PostgreSQL
-(``postgresql+asyncpg://user:pass@host:5432/prefect``); ``KEIBA_PREFECT_PORT``
-(4200), ``KEIBA_MLFLOW_PORT`` (5000); ``PREFECT_SERVER_API_AUTH_STRING``
+(``postgresql+asyncpg://user:pass@host:5432/prefect``); the Prefect port
+(``KEIBA_PREFECT_PORT``, else that of a loopback ``PREFECT_API_URL``, else 4200:
+forecast_keiba/console/ports.py), ``KEIBA_MLFLOW_PORT`` (5000); ``PREFECT_SERVER_API_AUTH_STRING``
 (``user:password``, or ``prefect_server.auth_string`` in conf/local/credentials.yml)
 turns on the Prefect server's basic auth and gives it to the workers. The MLflow
 server serves the store that runs write to (``kedro_project/conf/<env>/mlflow.yml``,
@@ -39,6 +40,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from deployments.pools import ensure_pools, infra_classes
+from forecast_keiba.console.ports import prefect_port as local_prefect_port
 from no_telemetry import OPT_OUTS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -251,7 +253,7 @@ def mlflow_command(port: int) -> list[str]:
 
 def services() -> list[Service]:
     python = sys.executable
-    prefect_port = int(os.environ.get("KEIBA_PREFECT_PORT", "4200"))
+    prefect_port = local_prefect_port()
     mlflow_port = int(os.environ.get("KEIBA_MLFLOW_PORT", "5000"))
     api_url = f"http://{HOST}:{prefect_port}/api"
     database = os.environ.get("PREFECT_API_DATABASE_CONNECTION_URL") or (
@@ -331,7 +333,13 @@ def services() -> list[Service]:
 
 
 def prefect_api_url() -> str:
-    return f"http://{HOST}:{int(os.environ.get('KEIBA_PREFECT_PORT', '4200'))}/api"
+    return f"http://{HOST}:{local_prefect_port()}/api"
+
+
+def api_url() -> int:
+    """Print the local server's API URL (what `make deploy` deploys to)."""
+    print(prefect_api_url())
+    return 0
 
 
 def up() -> int:
@@ -381,9 +389,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("command", choices=("up", "down", "status"))
+    parser.add_argument("command", choices=("up", "down", "status", "api-url"))
     args = parser.parse_args(argv)
-    return {"up": up, "down": down, "status": status}[args.command]()
+    return {"up": up, "down": down, "status": status, "api-url": api_url}[args.command]()
 
 
 if __name__ == "__main__":

@@ -16,12 +16,15 @@ import sys
 from collections.abc import Sequence
 
 import no_telemetry  # noqa: F401  (telemetry off before any subcommand loads its tools)
-from forecast_keiba.console import demo
-from forecast_keiba.netkeiba.parsing import cli as parse_cli
-from forecast_keiba.tracking import ui as mlflow_ui
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # Here, not at the top: importing this package (for console.ports, say) must not
+    # load what the subcommands drive (MLflow, Kedro).
+    from forecast_keiba.console import demo
+    from forecast_keiba.netkeiba.parsing import cli as parse_cli
+    from forecast_keiba.tracking import ui as mlflow_ui
+
     parser = argparse.ArgumentParser(prog="keiba", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level")
     subparsers = parser.add_subparsers(dest="command", required=True)

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import yaml
 
+from forecast_keiba.console.ports import prefect_port
+
 KEDRO_PROJECT = Path(__file__).resolve().parents[3]
 REPO = KEDRO_PROJECT.parent
 PREFECT_HOME = REPO / "var" / "prefect"
@@ -31,8 +33,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument(
         "--prefect-port",
         type=int,
-        default=int(os.environ.get("KEIBA_PREFECT_PORT", "4200")),  # as `make up`'s server
-        help="local Prefect server (default: $KEIBA_PREFECT_PORT, else 4200)",
+        default=prefect_port(),  # as `make up`'s server
+        help="local Prefect server (default: $KEIBA_PREFECT_PORT, else the port of a "
+        "loopback $PREFECT_API_URL, else 4200)",
     )
     parser.set_defaults(func=run)
 
