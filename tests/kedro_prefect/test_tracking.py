@@ -52,6 +52,7 @@ def test_a_flow_run_is_one_mlflow_run_tagged_and_linked(prefect_api: str, tmp_pa
         "flow_run_id": {"any_": [flow_run_id]}, "key": {"any_": ["mlflow-run-training"]},
     }})  # fmt: skip
     (link,) = [str(a["data"]) for a in artifacts]
+    assert artifacts[0]["description"].startswith("The MLflow run of this flow run, attempt 1")
     assert f"/#/experiments/{run.info.experiment_id}/runs/{run.info.run_id}" in link
     # The run's environment ends with it, and so does the store kedro-mlflow's hook
     # set: a later flow or `kedro run` of this process would log into this store.

@@ -51,7 +51,7 @@ from prefect.artifacts import create_link_artifact
 from prefect.context import FlowRunContext
 from prefect.runtime import flow_run
 
-from kedro_prefect.artifacts import artifact_key
+from kedro_prefect.artifacts import artifact_key, attempt_label
 
 log = logging.getLogger(__name__)
 
@@ -155,8 +155,8 @@ def flow_tracking(context: Any, project: Path, pipeline: str) -> Iterator[str | 
         create_link_artifact(
             key=artifact_key("mlflow-run", pipeline),
             link=url,
-            link_text=f"MLflow run {run_id}",
-            description=f"The MLflow run of this flow run (store: {uri})",
+            link_text=f"MLflow run {run_id} ({attempt_label()})",
+            description=f"The MLflow run of this flow run, {attempt_label()} (store: {uri})",
         )
         log.info("MLflow run %s: %s", run_id, url)
     run_env = {PLUGIN_RUN_ENV: run_id, RUN_ID_ENV: run_id, TRACKING_URI_ENV: uri,
