@@ -16,7 +16,7 @@ $(foreach opt_out,$(shell $(PYTHON) -m no_telemetry),$(eval export $(opt_out)))
 export RAY_ENABLE_UV_RUN_RUNTIME_ENV := 0
 UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 
-.PHONY: help setup browser demo test lint format viz mlflow-ui bench up deploy status down clean
+.PHONY: help setup browser demo test lint format viz mlflow-ui bench up deploy status check-logs down clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -40,6 +40,9 @@ deploy: setup  ## deploy prefect.yaml to the local Prefect server (after `make u
 
 status:  ## what of the local stack runs, and where
 	$(UV) run python -m deployments.stack status
+
+check-logs:  ## the local stack's logs hold no traceback (exit 1 and each one found otherwise)
+	$(UV) run python -m deployments.stack check-logs
 
 down:  ## stop what `make up` (and `make demo`) started, by pid file
 	$(UV) run python -m deployments.stack down

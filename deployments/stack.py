@@ -383,15 +383,36 @@ def status() -> int:
     return 0
 
 
+def check_logs() -> int:
+    """Every log of the stack (``var/log/*.log``: the Prefect server, the workers,
+    MLflow, the replica) read for tracebacks: a service that fails in the background
+    (a scheduler failing every cycle) shows only there, while everything answers.
+    Prints each traceback found (exit 1), or that there is none (exit 0)."""
+    from kedro_prefect.local_server import server_tracebacks
+
+    logs = sorted(LOG_DIR.glob("*.log"))
+    found = {log: server_tracebacks(log) for log in logs}
+    for log, records in found.items():
+        for record in records:
+            print(f"--- {log}\n{record}")
+    broken = [log.name for log, records in found.items() if records]
+    if broken:
+        print(f"tracebacks in {', '.join(broken)}")
+        return 1
+    print(f"no traceback in {len(logs)} log(s) under {LOG_DIR}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m deployments.stack",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("command", choices=("up", "down", "status", "api-url"))
-    args = parser.parse_args(argv)
-    return {"up": up, "down": down, "status": status, "api-url": api_url}[args.command]()
+    commands = {"up": up, "down": down, "status": status, "check-logs": check_logs,
+                "api-url": api_url}  # fmt: skip
+    parser.add_argument("command", choices=tuple(commands))
+    return commands[parser.parse_args(argv).command]()
 
 
 if __name__ == "__main__":

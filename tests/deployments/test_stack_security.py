@@ -17,6 +17,7 @@ import os
 import secrets
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +48,7 @@ class Secured:
     auth: str
     planted: dict[str, str]  # where -> secret
     ports: dict[str, int]  # service -> port
+    started: float  # time.monotonic() when the stack was up
 
     def client_env(self, **extra: str) -> dict[str, str]:
         """What an operator exports to use the CLI against the stack."""
@@ -101,7 +103,7 @@ def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Secured]:
         patch.setenv("NETKEIBA_PASSWORD", planted["worker environment NETKEIBA_PASSWORD"])
         try:
             assert stack.up() == 0
-            yield Secured(root, stack.prefect_api_url(), auth, planted, ports)
+            yield Secured(root, stack.prefect_api_url(), auth, planted, ports, time.monotonic())
         finally:
             stack.down()
 
@@ -191,3 +193,19 @@ def test_an_authenticated_worker_runs_a_bridge_flow_run_and_no_secret_leaks(
             assert secret not in text, f"{where} leaks into {name}"
         for path in written:
             assert secret.encode() not in path.read_bytes(), f"{where} leaks into {path}"
+
+
+# Last in the module: the stack has done its work above and is left alone here.
+def test_the_stack_left_idle_logs_no_traceback(
+    secured: Secured, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`make up`, a flow run, then idle: once the stack has been up five minutes (the
+    scheduler, the workers' heartbeats and polls, the crash-detection automation have
+    each run many times), `make check-logs` finds no traceback in any of its logs."""
+    time.sleep(max(60.0, 300.0 - (time.monotonic() - secured.started)))
+    clean = stack.check_logs() == 0
+    out = capsys.readouterr().out
+    assert clean, out
+    logs = sorted(path.name for path in (secured.root / "var" / "log").glob("*.log"))
+    assert {"prefect-server.log", "worker-cpu.log"} <= set(logs), logs  # it read them
+    assert f"no traceback in {len(logs)} log(s)" in out
