@@ -21,10 +21,12 @@ import re
 import signal
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from kedro_prefect.local_server import api
+from tests.deployments.browser import task_runs_tab
 from tests.deployments.e2e_support import Stack, wait_for
 from tests.support import KEDRO_PROJECT, write_replica_tables
 
@@ -131,6 +133,30 @@ def test_a_run_killed_with_its_worker_mid_fit_is_crashed_retried_and_identical(
     nodes = wait_for(resumed, timeout=120)
     assert nodes, latest_task_runs(stack, flow_run_id)
     assert {name: nodes[name] for name in UPSTREAM} == dict.fromkeys(UPSTREAM, "Cached")
+
+    # What an operator then sees: no task run the dead attempt left unfinished (all
+    # attempts' task runs final, none Pending or Running forever), attempt 2's run
+    # summary counting what the server holds, and the UI's page saying the same.
+    every = api(stack.api_url, "task_runs/filter", {
+        "flow_runs": {"id": {"any_": [flow_run_id]}}, "limit": 200,
+    })  # fmt: skip
+    unfinished = [(r["name"], r["state"]["name"]) for r in every
+                  if r["state"]["type"] in ("PENDING", "RUNNING", "SCHEDULED")]  # fmt: skip
+    assert not unfinished, unfinished
+    counts = Counter(state for state in nodes.values())
+    (summary, *_) = api(stack.api_url, "artifacts/filter", {
+        "artifacts": {"flow_run_id": {"any_": [flow_run_id]},
+                      "key": {"any_": ["kedro-run-training"]}},
+        "sort": "CREATED_DESC",
+    })  # fmt: skip
+    assert "(attempt 2)" in summary["data"]
+    stated = ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
+    assert f"States: {stated}." in summary["data"], (stated, summary["data"][-300:])
+    page = task_runs_tab(stack.api_url, flow_run_id, nodes, "retried_flow_run_task_runs")
+    assert not page.off_machine(), page.off_machine()
+    shown = {r["state"]["name"] for r in every}
+    assert all(state in page.text for state in shown), (shown, page.text[-2000:])
+    assert "Pending" not in page.text and "Running" not in page.text, page.text[-2000:]
 
     # An uninterrupted run of the same data and parameters, with plain `kedro run`.
     reference_conf = stack.conf("reference")
