@@ -23,12 +23,7 @@ import yaml
 from mlflow import MlflowClient
 
 from kedro_prefect.local_server import api
-from tests.kedro_prefect.test_spaceflights_starter import (
-    PIPELINE_REQUIREMENTS,
-    STARTER,
-    flow_run_id,
-    kedro,
-)
+from tests.kedro_prefect.test_spaceflights_starter import STARTER, SUPPORT, flow_run_id, kedro
 from tests.support import REPO
 
 pytestmark = [
@@ -76,7 +71,7 @@ def mlflow_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
                                                     "ray", "prefect-ray")]  # fmt: skip
     subprocess.run(
         ["uv", "pip", "install", "-q", "--python", str(venv / "bin" / "python"),
-         *pins, *PIPELINE_REQUIREMENTS, f"{REPO / 'flows'}[ray]"],
+         *pins, *SUPPORT.STARTER_REQUIREMENTS, f"{REPO / 'flows'}[ray]"],
         check=True,
     )  # fmt: skip
     return venv
