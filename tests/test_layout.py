@@ -154,6 +154,15 @@ def test_the_bridge_imports_nothing_of_the_project() -> None:
     assert violations(BRIDGE, forbidden) == []
 
 
+def test_the_plugin_names_mlflow_only_in_its_optional_tracking_module() -> None:
+    """MLflow is optional for the plugin's users: one module owns it (issue #15)."""
+    repo = Path(kedro_prefect.__file__).resolve().parents[3]
+    tracked = subprocess.run(["git", "ls-files", "flows"], cwd=repo, capture_output=True,
+                             text=True, check=True).stdout.split()  # fmt: skip
+    naming = [name for name in tracked if b"mlflow" in (repo / name).read_bytes()]
+    assert naming == ["flows/src/kedro_prefect/tracking.py"]
+
+
 def test_the_rules_see_lazy_and_relative_imports(tmp_path: Path) -> None:
     module = tmp_path / "stage.py"
     module.write_text(

@@ -43,7 +43,7 @@ from kedro_prefect.logs import run_logging
 from kedro_prefect.plan import Plan, PlanError, build_plan
 from kedro_prefect.runner import PrefectRunner
 from kedro_prefect.task_runners import TaskRunnerChoice
-from kedro_prefect.tracking import flow_tracking, mlflow_environment_kept
+from kedro_prefect.tracking import flow_tracking, tracking_environment_kept
 
 PROJECT_ENV = "KEDRO_PROJECT_PATH"
 STATE_ENV = "KEDRO_PREFECT_STATE_DIR"
@@ -180,7 +180,7 @@ def kedro_session(
     apply_project_logging(project)
     with (
         in_project(project),
-        mlflow_environment_kept(),
+        tracking_environment_kept(),
         KedroSession.create(
             project_path=project, env=env, runtime_params=params, conf_source=conf_source
         ) as session,

@@ -183,7 +183,7 @@ def flow_tracking(context: Any, project: Path, pipeline: str) -> Iterator[str | 
 
 
 @contextmanager
-def mlflow_environment_kept() -> Iterator[None]:
+def tracking_environment_kept() -> Iterator[None]:
     """MLflow's store, experiment and run variables as they were, after a Kedro session.
 
     kedro-mlflow's hook calls ``mlflow.set_tracking_uri`` and ``set_experiment``
