@@ -175,11 +175,7 @@ def flow_tracking(context: Any, project: Path, pipeline: str) -> Iterator[str | 
         logging.getLogger(_AdoptionNotes.LOGGER).removeFilter(notes)
         if not adopted:
             client.set_terminated(run_id, RunStatus.to_string(status))
-        for key, value in previous.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        _restore_environment(previous)
 
 
 @contextmanager
@@ -197,14 +193,19 @@ def tracking_environment_kept() -> Iterator[None]:
     try:
         yield
     finally:
-        for key, value in before.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        _restore_environment(before)
         mlflow = sys.modules.get("mlflow")
         if mlflow is not None:  # None unsets it: MLflow then reads the variable again
             mlflow.set_tracking_uri(os.environ.get(TRACKING_URI_ENV))  # type: ignore[arg-type]
+
+
+def _restore_environment(before: dict[str, str | None]) -> None:
+    """Variables back to ``before`` (None: unset)."""
+    for key, value in before.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
 
 
 @contextmanager

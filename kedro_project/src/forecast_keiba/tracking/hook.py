@@ -15,6 +15,7 @@ migrate it, and one would fail ("Online migration expected to match one row").
 from __future__ import annotations
 
 import os
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -50,11 +51,7 @@ class RedactedMlflowHook(MlflowHook):
 
     @hook_impl
     def after_context_created(self, context: Any) -> None:
-        lock = store_lock(context)
-        if lock is None:
-            super().after_context_created(context)
-            return
-        with lock:
+        with store_lock(context) or nullcontext():
             super().after_context_created(context)
 
     @hook_impl
