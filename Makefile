@@ -21,12 +21,16 @@ UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
+# --compile-bytecode: pip's default, not uv's. Without it, where Python may not write
+# bytecode (PYTHONDONTWRITEBYTECODE=1, read-only installs: CI machines here), every
+# process compiles every module it imports again: `kedro prefect plan` took 32 s instead
+# of 14 s on this project, most of it compiling Prefect and MLflow.
 setup:  ## install uv if missing, then the locked environment (.venv)
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 \
 	  || $(PYTHON) -m pip install --quiet uv \
 	  || $(PYTHON) -m pip install --quiet --user uv \
 	  || $(PYTHON) -m pip install --quiet --break-system-packages uv
-	$(UV) sync --locked --all-extras --python 3.11
+	$(UV) sync --locked --all-extras --python 3.11 --compile-bytecode
 
 demo: setup  ## offline replica → pipeline as a Prefect flow → forecast table + flow-run URL
 	$(UV) run keiba demo

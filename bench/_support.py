@@ -95,13 +95,17 @@ def starter_venv(venv: Path) -> Path:
     """A new virtual environment at ``venv`` for Kedro's spaceflights starter: Kedro,
     the starter's pipeline requirements and ./flows, nothing else (not forecast-keiba).
     Kedro and Prefect are pinned to this repository's lock, so the plugin talks to a
-    server of the Prefect version the rest of the repository runs. Returns ``venv``."""
+    server of the Prefect version the rest of the repository runs. Installed with
+    bytecode compiled, as pip installs (uv does not by default): where Python may not
+    write bytecode, every command would otherwise compile Kedro and Prefect again, and
+    the figures would time the compiler. Returns ``venv``."""
     from importlib.metadata import version
 
     major, minor = sys.version_info[:2]
     subprocess.run(["uv", "venv", "-q", str(venv), "--python", f"{major}.{minor}"], check=True)
     subprocess.run(
-        ["uv", "pip", "install", "-q", "--python", str(venv / "bin" / "python"),
+        ["uv", "pip", "install", "-q", "--compile-bytecode",
+         "--python", str(venv / "bin" / "python"),
          f"kedro=={version('kedro')}", f"prefect=={version('prefect')}",
          *STARTER_REQUIREMENTS, str(REPO / "flows")],
         check=True,
