@@ -35,7 +35,10 @@ It ends with one JSON line (ratios = bridge / reference)::
      "overhead_ratio", "cached_rerun_ratio", "ms_per_node_1000_vs_100",
      "parallel_ratio", "parallel_ratio_threads", "rss_mb_1000", ...}
 
-``ms_per_node_1000_vs_100`` is the worse of chain and fan-out.
+``ms_per_node_1000_vs_100`` is the worse of chain and fan-out. It divides the whole
+call, fixed cost included, by the nodes; ``marginal_ms_per_node`` gives what each node
+added between consecutive sizes costs, and ``marginal_growth`` the worse ratio of the
+last two of those (1.0: every further node costs the same).
 
 Run: ``uv run python bench/whole_command.py [--repeats 3] [--sizes 10,100,1000]
 [--skip-spaceflights] [--skip-keiba] [--quick]``. About 25 minutes on 2 cores;
@@ -46,6 +49,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import json
 import os
 import shutil
@@ -381,6 +385,13 @@ def measure_all(args: argparse.Namespace, bench: Bench) -> tuple[dict[str, Any],
         )
     figures[f"rss_mb_{big}"] = round(max(growth[f"{s}_{big}"]["rss_mb"] for s in shapes))
     figures["ms_per_node"] = {key: round(v["ms_per_node"], 1) for key, v in growth.items()}
+    # ms/node of the whole call includes the flow run's fixed cost, which a bigger
+    # pipeline spreads thinner; what each further node costs shows growth plainly.
+    figures["marginal_ms_per_node"] = marginal = marginal_costs(growth, sorted(args.sizes))
+    if len(args.sizes) >= 3:
+        figures["marginal_growth"] = max(
+            ratio(steps[-1], steps[-2]) for steps in marginal.values() if steps[-2] > 0
+        )
     parallel = timed_section(
         "8 parallel I/O-bound branches", lambda: measure_parallel(root, env, args.repeats)
     )
@@ -389,6 +400,19 @@ def measure_all(args: argparse.Namespace, bench: Bench) -> tuple[dict[str, Any],
     figures["parallel_ratio"] = ratio(parallel.median("prefect run, default"), reference)
     figures["parallel_ratio_threads"] = ratio(parallel.median("prefect run, threads"), reference)
     return figures, tables
+
+
+def marginal_costs(growth: dict[str, dict], sizes: list[int]) -> dict[str, list[float]]:
+    """Per shape, ms per node added between consecutive sizes: (wall(b) - wall(a)) / (b - a)."""
+
+    def step(shape: str, a: int, b: int) -> float:
+        added = growth[f"{shape}_{b}"]["wall"] - growth[f"{shape}_{a}"]["wall"]
+        return round(1000 * added / (b - a), 2)
+
+    return {
+        shape: [step(shape, a, b) for a, b in itertools.pairwise(sizes)]
+        for shape in ("chain", "fanout")
+    }
 
 
 def overhead_figures(root: Path, api_url: str, home: Path, repeats: int) -> dict[str, float]:

@@ -72,7 +72,7 @@ def test_invalid_config_fails_naming_the_key(raw: dict, message: str) -> None:
 
 
 def test_task_runner_defaults_to_sequential_and_thread_safety_resolves_like_any_key() -> None:
-    from kedro_prefect.task_runners import TaskRunnerChoice, TaskRunnerError
+    from kedro_prefect.config import TaskRunnerChoice, TaskRunnerError
 
     default = OrchestrationConfig.from_mapping({})
     assert TaskRunnerChoice.resolve(default) == TaskRunnerChoice("sequential", None)

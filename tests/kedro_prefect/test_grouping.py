@@ -274,7 +274,7 @@ def test_load_versions_are_read_and_keyed(prefect_api: str, tmp_path: Path) -> N
     twins = Twins(tmp_path, versioned_project())
     write_versions(twins.root)
     pinned = twins.plan(load_versions={"scores": OLD})
-    assert pinned["count"].cache_policy.static_key != twins.plan()["count"].cache_policy.static_key
+    assert pinned["count"].cache.static_key != twins.plan()["count"].cache.static_key
     # The CLI parses --load-versions with kedro run's own callback.
     result = kedro_prefect(twins.root, "plan", "--json", "--load-versions", f"scores:{OLD}")
     assert result.exit_code == 0, result.output

@@ -225,7 +225,7 @@ def test_a_pinned_load_version_is_part_of_its_readers_key(tmp_path: Path) -> Non
     def static_key(load_versions: dict[str, str]) -> str:
         catalog = DataCatalog.from_config(config, load_versions=load_versions)
         plan = build_plan(steps, catalog, OrchestrationConfig(), state_dir=tmp_path / "state")
-        return plan["count"].cache_policy.static_key
+        return plan["count"].cache.static_key
 
     latest, pinned = static_key({}), static_key({"x": "2026-01-01T00.00.00.000Z"})
     assert latest == static_key({}) and pinned != latest

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from kedro.framework.project import LOGGING
 
-from kedro_prefect.flow import apply_project_logging
+from kedro_prefect.project import apply_project_logging
 
 PROJECT_LOGGING = """\
 version: 1

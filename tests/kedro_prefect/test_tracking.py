@@ -17,8 +17,8 @@ from mlflow import MlflowClient
 from prefect import flow
 
 from kedro_prefect import kedro_flow
-from kedro_prefect.flow import kedro_session
 from kedro_prefect.local_server import api
+from kedro_prefect.project import kedro_session
 from kedro_prefect.tracking import flow_tracking
 from tests.support import KEDRO_PROJECT
 from tests.tracking.test_hook import FIRST_NODES, prepare_project

@@ -35,11 +35,12 @@ os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 from typing import TYPE_CHECKING, Any  # noqa: E402
 
 if TYPE_CHECKING:
-    from kedro_prefect.flow import kedro_flow, pipeline_flow, plan_pipeline
+    from kedro_prefect.flow import kedro_flow, pipeline_flow
+    from kedro_prefect.project import plan_pipeline
     from kedro_prefect.runner import PrefectRunner
 
 __all__ = ["PrefectRunner", "kedro_flow", "pipeline_flow", "plan_pipeline"]
-_HOMES = {"kedro_flow": "flow", "pipeline_flow": "flow", "plan_pipeline": "flow",
+_HOMES = {"kedro_flow": "flow", "pipeline_flow": "flow", "plan_pipeline": "project",
           "PrefectRunner": "runner"}  # fmt: skip
 
 

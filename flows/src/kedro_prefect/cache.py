@@ -37,7 +37,6 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
-import logging
 import os
 import sys
 import uuid
@@ -47,14 +46,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from prefect.cache_policies import CachePolicy
-from prefect.context import TaskRunContext
-from prefect.filesystems import LocalFileSystem
-from prefect.results import ResultStore
-
 from kedro_prefect.fingerprint import MISSING, FingerprintMemo, dataset_id, source_fingerprint
-
-log = logging.getLogger(__name__)
 
 
 def stable_hash(*parts: Any) -> str:
@@ -133,11 +125,8 @@ class StateFolder:
 
     @property
     def results_dir(self) -> Path:
+        """Prefect's cache records (the task results), one file per cache key."""
         return self.root / "results"
-
-    def result_store(self) -> ResultStore:
-        """Prefect's store of the nodes' cache records, as every task run uses it."""
-        return ResultStore(result_storage=LocalFileSystem(basepath=str(self.results_dir)))
 
 
 @dataclass(frozen=True)
@@ -245,10 +234,13 @@ class KeyRecipe:
         return stable_hash(self.static_key, fingerprints, derived)
 
 
-@dataclass
-class KedroNodeCachePolicy(CachePolicy):
-    """Cache policy of one Kedro node; everything it needs is baked in at plan
-    time, mostly as plain strings, so it pickles across processes like prefect-dbt's."""
+@dataclass(frozen=True)
+class NodeCache:
+    """How one Kedro node (or group) is cached; everything it needs is baked in at
+    plan time, mostly as plain strings, so it pickles across processes like
+    prefect-dbt's cache policy. Plain data, free of Prefect: the plan predicts hits
+    with it without importing Prefect, and :class:`~kedro_prefect.cache_policy.
+    KedroNodeCachePolicy` hands its keys to Prefect's cache machinery."""
 
     node_name: str = ""
     static_key: str = ""
@@ -261,6 +253,7 @@ class KedroNodeCachePolicy(CachePolicy):
     results_dir: str = ""  # Prefect's cache records (the task results) of the project
     # Inputs without a fingerprint, each with its producer's recipe (KeyRecipe).
     derived: tuple[tuple[str, KeyRecipe], ...] = ()
+    expires: bool = False  # cache.expiration_seconds is set: records may expire
 
     @property
     def recipe(self) -> KeyRecipe:
@@ -275,13 +268,13 @@ class KedroNodeCachePolicy(CachePolicy):
         """Static part + current fingerprints of the persisted inputs (or, for
         a prediction, the fingerprints ``assume`` gives some of them); ``known`` as
         for :meth:`KeyRecipe.key`."""
-        memo = memo or FingerprintMemo(Path(self.memo_path) if self.memo_path else None)
+        memo = memo or FingerprintMemo.shared(self.memo_path)
         key = self.recipe.key(memo, assume or {}, known)
         memo.save()
         return key
 
     def output_fingerprints(self, memo: FingerprintMemo | None = None) -> dict[str, str]:
-        memo = memo or FingerprintMemo(Path(self.memo_path) if self.memo_path else None)
+        memo = memo or FingerprintMemo.shared(self.memo_path)
         result = {name: source_fingerprint(src, memo) for name, src in self.outputs}
         memo.save()
         return result
@@ -300,27 +293,29 @@ class KedroNodeCachePolicy(CachePolicy):
         # are kept beside the data; a lost record only costs trust, not data).
         return record is None or record == current
 
-    def compute_key(
-        self,
-        task_ctx: TaskRunContext,
-        inputs: dict[str, Any],
-        flow_parameters: dict[str, Any],
-        **kwargs: Any,
-    ) -> str | None:
-        key = self.content_key()
-        if self.is_valid(key):
-            return key
-        store = getattr(task_ctx, "result_store", None)
-        if store is None or not store.exists(key):
-            return key  # nothing cached under it: an ordinary miss, persisted under the key
-        log.info("%s: outputs changed or missing since cached; re-running", self.node_name)
-        return stable_hash(key, "invalidated", uuid.uuid4().hex)
+    def has_record(self, key: str) -> bool:
+        """Does Prefect hold a cache record under ``key`` (what a task run would hit)?
+
+        Prefect names a record after its cache key in the result storage (the state
+        folder's ``results``): without the file there is nothing to hit, which needs
+        no Prefect. Whether a record that is there has expired only Prefect can say
+        (read through its own ``ResultStore``), so that is asked only where
+        ``cache.expiration_seconds`` is set."""
+        if not (Path(self.results_dir) / key).is_file():
+            return False
+        if not self.expires:
+            return True
+        from prefect.filesystems import LocalFileSystem
+        from prefect.results import ResultStore
+
+        store = ResultStore(result_storage=LocalFileSystem(basepath=self.results_dir))
+        return store.exists(key)
 
     def record_success(self) -> dict[str, str]:
         """After the node ran: remember its outputs under its content key (not
         the one-off key of an invalidated run, so that the next run hits).
         Returns the outputs' fingerprints."""
-        memo = FingerprintMemo(Path(self.memo_path) if self.memo_path else None)
+        memo = FingerprintMemo.shared(self.memo_path)
         outputs = self.output_fingerprints(memo)
         ValidityRecords(self.records_dir).write(self.content_key(memo), outputs)
         return outputs

@@ -19,6 +19,7 @@ pipeline or node, invalid prefect.yml) is one line on stderr and exit 2, with no
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 from collections.abc import Callable
@@ -156,7 +157,7 @@ def prefect() -> None:
 @_request_errors
 def plan(metadata: Any, as_json: bool, **options: Any) -> None:
     """Print what a run would do now, node by node: wave, infra, cache hit/miss (dry run)."""
-    from kedro_prefect.flow import plan_pipeline
+    from kedro_prefect.project import plan_pipeline  # Kedro only: no Prefect to import
 
     planned = plan_pipeline(**flow_arguments(metadata, options))
     click.echo(planned.to_json() if as_json else planned.to_text())
@@ -168,12 +169,16 @@ def plan(metadata: Any, as_json: bool, **options: Any) -> None:
 @click.pass_obj
 def run(metadata: Any, **options: Any) -> None:
     """Run a pipeline as a Prefect flow run, one task run per node."""
-    from kedro_prefect.flow import kedro_flow, plan_pipeline
+    from kedro_prefect.project import prepared_run
 
     arguments = flow_arguments(metadata, options)
-    # Fails early, before a flow run exists: a wrong request, or inputs that do not exist.
-    _request_errors(lambda **a: plan_pipeline(**a).check_runnable())(**arguments)
-    state = kedro_flow(**arguments, return_state=True)
+    with contextlib.ExitStack() as stack:
+        # The session and the plan, made once (the flow run takes them over). A wrong
+        # request or inputs that do not exist fail here, before a flow run exists.
+        _request_errors(lambda: stack.enter_context(prepared_run(**arguments)))()
+        from kedro_prefect.flow import kedro_flow
+
+        state = kedro_flow(**arguments, return_state=True)
     click.echo(flow_run_line(state))
     if not state.is_completed():
         sys.exit(1)

@@ -10,7 +10,9 @@ unknown or mistyped key fails with its full path, before anything runs.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import (
@@ -339,3 +341,41 @@ def _describe(exc: ValidationError) -> str:
         path = ".".join(str(p) for p in error["loc"] if not str(p).startswith("function-"))
         problems.append(f"{path}: {error['msg']}")
     return "prefect.yml: " + "; ".join(problems)
+
+
+class TaskRunnerError(ValueError):
+    """An unknown task runner was asked for; the message lists the known ones."""
+
+
+@dataclass(frozen=True)
+class TaskRunnerChoice:
+    """Which task runner, and how many nodes at once (``None``: the default)."""
+
+    kind: TaskRunnerKind = "sequential"
+    max_workers: int | None = None
+
+    @classmethod
+    def resolve(cls, config: OrchestrationConfig, override: str | None = None) -> TaskRunnerChoice:
+        kind = override or config.execution.task_runner
+        if kind not in TASK_RUNNERS:
+            raise TaskRunnerError(f"task runner {kind!r} is not one of {', '.join(TASK_RUNNERS)}")
+        return cls(kind, config.execution.max_workers)  # type: ignore[arg-type]
+
+    @property
+    def workers(self) -> int:
+        """How many nodes may run at once."""
+        if self.kind == "sequential":
+            return 1
+        if self.max_workers:
+            return self.max_workers
+        cpus = os.cpu_count() or 1
+        # Threads are for nodes that wait (requests, queries): Python's own default for
+        # I/O-bound pools, as Kedro's ThreadRunner; processes are for nodes that compute.
+        return min(32, cpus + 4) if self.kind == "threads" else cpus
+
+    @property
+    def crosses_processes(self) -> bool:
+        return self.kind == "processes"
+
+    def describe(self) -> str:
+        return self.kind if self.kind == "sequential" else f"{self.kind} (max {self.workers})"

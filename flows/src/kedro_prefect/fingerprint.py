@@ -40,6 +40,21 @@ class FingerprintMemo:
     """Remembers file hashes by (size, mtime_ns), persisted as one JSON file;
     each entry is [size, mtime_ns, digest, when it was hashed (ns)]."""
 
+    @classmethod
+    def shared(cls, path: str | Path | None) -> FingerprintMemo:
+        """This process's one memo of ``path``, read from disk once: every cache
+        lookup of every node used to read and parse the whole file again (three
+        times per cached node). Entries another process saves later are not seen
+        here, which costs a re-hash, never a wrong answer: every entry is checked
+        against its file's size and mtime before it is trusted."""
+        if path is None:
+            return cls(None)
+        with _SHARED_LOCK:
+            memo = _SHARED.get(str(path))
+            if memo is None:
+                memo = _SHARED[str(path)] = cls(Path(path))
+            return memo
+
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self._lock = threading.Lock()
@@ -81,6 +96,9 @@ class FingerprintMemo:
             os.replace(tmp, self.path)
             self._dirty = False
 
+
+_SHARED: dict[str, FingerprintMemo] = {}
+_SHARED_LOCK = threading.Lock()
 
 TRANSCODING_SEPARATOR = "@"
 

@@ -30,6 +30,7 @@ from prefect.tasks import MaterializingTask
 from prefect.transactions import get_transaction
 
 from kedro_prefect.cache import NodeResult
+from kedro_prefect.cache_policy import KedroNodeCachePolicy
 from kedro_prefect.failures import GroupNodeFailed, describe
 from kedro_prefect.grouping import GROUP_PREFIX
 from kedro_prefect.plan import PlannedGroup, PlannedNode
@@ -59,8 +60,8 @@ def _execute_node(run: RunRef, node_name: str) -> dict[str, Any]:
     with progress_finished(), _slots(job.limits, job.thread_safe):
         duration = _run_kedro_node(context, node_name)
     outputs: dict[str, str | None] = {}
-    if job.cache_policy is not None:
-        outputs = dict(job.cache_policy.record_success())
+    if job.cache is not None:
+        outputs = dict(job.cache.record_success())
     return _receipt(context, node_name, (node_name,), outputs, duration)
 
 
@@ -82,8 +83,8 @@ def _execute_group(run: RunRef, group_name: str) -> dict[str, Any]:
                 # not survive the pickling that brings it back from a process pool.
                 raise GroupNodeFailed(f"at node {node_name!r}: {describe(exc)}") from exc
     outputs: dict[str, str | None] = {}
-    if job.cache_policy is not None:
-        outputs = dict(job.cache_policy.record_success())
+    if job.cache is not None:
+        outputs = dict(job.cache.record_success())
     receipt = _receipt(
         context, f"{GROUP_PREFIX}{group_name}", job.nodes, outputs, sum(durations.values())
     )
@@ -211,17 +212,17 @@ def _make_task(fn: Any, *, name: str, tags: list[str], unit: PlannedNode | Plann
         "timeout_seconds": settings.timeout_seconds,
         "log_prints": True,
     }
-    policy = unit.cache_policy
-    if policy is None:
+    cache = unit.cache
+    if cache is None:
         options["cache_policy"] = NO_CACHE
         options["persist_result"] = False
     else:
-        options["cache_policy"] = policy
+        options["cache_policy"] = KedroNodeCachePolicy(cache=cache)
         options["persist_result"] = True
         # The project's own store, not the process's ambient one: a retry in
         # another process must find what the first attempt cached (cache.py).
         # A Path, which Prefect turns into a local-filesystem store in any process.
-        options["result_storage"] = Path(policy.results_dir)
+        options["result_storage"] = Path(cache.results_dir)
         options["refresh_cache"] = unit.refresh
         if settings.cache_expiration_seconds:
             options["cache_expiration"] = dt.timedelta(seconds=settings.cache_expiration_seconds)

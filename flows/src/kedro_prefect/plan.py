@@ -22,14 +22,14 @@ from kedro.io import MemoryDataset
 from kedro.pipeline import Node, Pipeline
 
 from kedro_prefect.cache import (
-    KedroNodeCachePolicy,
     KeyRecipe,
     KnownKeys,
+    NodeCache,
     StateFolder,
     code_fingerprint,
     stable_hash,
 )
-from kedro_prefect.config import GroupBy, OrchestrationConfig, ResolvedSettings
+from kedro_prefect.config import GroupBy, OrchestrationConfig, ResolvedSettings, TaskRunnerChoice
 from kedro_prefect.execution import ExecutionTarget, Placement, limits_of, place, resource_problem
 from kedro_prefect.fingerprint import (
     FingerprintMemo,
@@ -52,7 +52,6 @@ from kedro_prefect.grouping import (
     unit_order,
     upstream_nodes,
 )
-from kedro_prefect.task_runners import TaskRunnerChoice
 
 CachePrediction = Literal["hit", "miss", "excluded"]
 
@@ -70,7 +69,7 @@ class PlannedNode:
     # (dataset, absolute location) of the persisted datasets it reads and writes.
     inputs: tuple[tuple[str, str], ...]
     outputs: tuple[tuple[str, str], ...]
-    cache_policy: KedroNodeCachePolicy | None
+    cache: NodeCache | None
     prediction: CachePrediction
     refresh: bool
     note: str = ""  # why a node is excluded from caching
@@ -95,7 +94,7 @@ class PlannedGroup:
     upstream: tuple[str, ...]  # outside nodes it waits for
     inputs: tuple[tuple[str, str], ...]  # persisted datasets it reads from outside
     outputs: tuple[tuple[str, str], ...]  # persisted datasets its nodes write
-    cache_policy: KedroNodeCachePolicy | None
+    cache: NodeCache | None
     recipe: KeyRecipe
     prediction: CachePrediction
     refresh: bool
@@ -137,6 +136,10 @@ class Plan:
     @property
     def nodes(self) -> list[PlannedNode]:
         return [planned for wave in self.waves for planned in wave]
+
+    @property
+    def node_names(self) -> set[str]:
+        return {planned.name for wave in self.waves for planned in wave}
 
     def __getitem__(self, name: str) -> PlannedNode:
         for planned in self.nodes:
@@ -306,8 +309,7 @@ def build_plan(
         missing_inputs_message(pipeline_name, missing, registered_pipelines()) if missing else ""
     )
     state = StateFolder(state_dir)
-    memo = FingerprintMemo(state.memo_path)
-    results = state.result_store()
+    memo = FingerprintMemo.shared(state.memo_path)
     keys = _KeyBook(pipeline, catalog)
     wave_of = {n.name: number for number, wave in enumerate(pipeline.grouped_nodes) for n in wave}
     order = sorted(wave_of, key=lambda name: (wave_of[name], name))
@@ -326,12 +328,12 @@ def build_plan(
     planned: dict[str, PlannedNode] = {}
     planned_groups: list[PlannedGroup] = []
 
-    def predict(policy: KedroNodeCachePolicy | None, recipe: KeyRecipe, refreshed: bool,
+    def predict(policy: NodeCache | None, recipe: KeyRecipe, refreshed: bool,
                 output_sources: Iterable[tuple[str, Any]]) -> CachePrediction:  # fmt: skip
         prediction: CachePrediction = "excluded"
         if policy is not None:
             key = policy.content_key(memo, assume=rebuilt, known=known_keys)
-            hit = not refreshed and results.exists(key) and policy.is_valid(key, memo)
+            hit = not refreshed and policy.has_record(key) and policy.is_valid(key, memo)
             prediction = "hit" if hit else "miss"
         if prediction != "hit":
             # It runs; deterministic, it writes what it wrote last time under this
@@ -355,13 +357,13 @@ def build_plan(
             group = _plan_group(unit, facts, pipeline, keys, settings, state, placement, cache_off)
             refreshed = bool(refresh_names & set(unit.nodes))
             outputs = [src for f in facts for src in f.output_sources]
-            prediction = predict(group.cache_policy, group.recipe, refreshed, outputs)
+            prediction = predict(group.cache, group.recipe, refreshed, outputs)
             group = replace(group, prediction=prediction, refresh=refreshed)
             planned_groups.append(group)
             for f in facts:
                 planned[f.node.name] = PlannedNode(
                     node=f.node, wave=wave_of[f.node.name], settings=settings,
-                    upstream=f.upstream, inputs=f.inputs, outputs=f.outputs, cache_policy=None,
+                    upstream=f.upstream, inputs=f.inputs, outputs=f.outputs, cache=None,
                     prediction=prediction, refresh=refreshed, note=group.note,
                     placement=placement, group=unit.name,
                 )  # fmt: skip
@@ -375,12 +377,12 @@ def build_plan(
         f = keys.add(node)
         policy, note = None, _exclusion(f, settings, keys.blind.get(node.name))
         if not note:
-            policy = _policy(node.name, keys.recipes[node.name], f.output_sources, state)
+            policy = _policy(node.name, keys.recipes[node.name], f.output_sources, state, settings)
         refreshed = node.name in refresh_names
         prediction = predict(policy, keys.recipes[node.name], refreshed, f.output_sources)
         planned[node.name] = PlannedNode(
             node=node, wave=wave_of[node.name], settings=settings, upstream=f.upstream,
-            inputs=f.inputs, outputs=f.outputs, cache_policy=policy, prediction=prediction,
+            inputs=f.inputs, outputs=f.outputs, cache=policy, prediction=prediction,
             refresh=refreshed, note=note, placement=placement,
         )  # fmt: skip
     memo.save()
@@ -518,9 +520,13 @@ def _exclusion(facts: _NodeFacts, settings: ResolvedSettings, blind: str | None)
 
 
 def _policy(
-    name: str, recipe: KeyRecipe, output_sources: tuple[tuple[str, Any], ...], state: StateFolder
-) -> KedroNodeCachePolicy:
-    return KedroNodeCachePolicy(
+    name: str,
+    recipe: KeyRecipe,
+    output_sources: tuple[tuple[str, Any], ...],
+    state: StateFolder,
+    settings: ResolvedSettings,
+) -> NodeCache:
+    return NodeCache(
         node_name=name,
         static_key=recipe.static_key,
         inputs=recipe.inputs,
@@ -529,6 +535,7 @@ def _policy(
         memo_path=str(state.memo_path),
         results_dir=str(state.results_dir),
         derived=recipe.derived,
+        expires=bool(settings.cache_expiration_seconds),
     )
 
 
@@ -590,7 +597,7 @@ def _plan_group(
             "and no fingerprint() method"
         )
     outputs = tuple(src for f in facts for src in f.output_sources)
-    policy = None if note else _policy(group.task_name, recipe, outputs, state)
+    policy = None if note else _policy(group.task_name, recipe, outputs, state, settings)
     return PlannedGroup(
         name=group.name,
         nodes=group.nodes,
@@ -600,7 +607,7 @@ def _plan_group(
             i for f in facts for i in f.inputs if dataset_id(i[0]) not in made_inside
         )),
         outputs=tuple(o for f in facts for o in f.outputs),
-        cache_policy=policy,
+        cache=policy,
         recipe=recipe,
         prediction="excluded",
         refresh=False,

@@ -34,7 +34,7 @@ from prefect.task_runners import TaskRunner
 from prefect.utilities.annotations import quote
 
 from kedro_prefect import artifacts
-from kedro_prefect.config import OrchestrationConfig
+from kedro_prefect.config import OrchestrationConfig, TaskRunnerChoice
 from kedro_prefect.dataset_artifacts import DatasetArtifacts
 from kedro_prefect.execution import ExecutionTarget, resource_problem
 from kedro_prefect.failures import NodesFailed, failure_exception, failure_reason
@@ -49,7 +49,7 @@ from kedro_prefect.not_run import (
 from kedro_prefect.plan import Plan, PlanError, PlannedGroup, PlannedNode, build_plan
 from kedro_prefect.rows import partition_counts
 from kedro_prefect.runs import RUNS, GroupJob, NodeJob, RunContext, RunRef, RunSpec
-from kedro_prefect.task_runners import TaskRunnerChoice, started
+from kedro_prefect.task_runners import started
 from kedro_prefect.tracking import run_environment
 
 log = logging.getLogger(__name__)
@@ -84,6 +84,9 @@ class PrefectRunner(AbstractRunner):
         session_args: how the run's Kedro session was opened (project_path, env,
             params, conf_source), for the processes that must open it again: Ray
             workers and the sub-flows of other work pools.
+        plan: the run's plan if it was made already (``kedro prefect run`` plans
+            before the flow run starts: project.py); used when it plans the nodes
+            Kedro hands over, else the runner plans.
     """
 
     def __init__(
@@ -98,6 +101,7 @@ class PrefectRunner(AbstractRunner):
         session_args: dict[str, Any] | None = None,
         group_by: str | None = None,
         load_versions: dict[str, str] | None = None,
+        plan: Plan | None = None,
     ) -> None:
         super().__init__(is_async=False)
         self.config = config
@@ -110,7 +114,7 @@ class PrefectRunner(AbstractRunner):
         self.session_args = dict(session_args or {})
         self.group_by = group_by
         self.load_versions = load_versions
-        self.plan: Plan | None = None
+        self.plan: Plan | None = plan
         self.states: dict[str, State] = {}
         self.results: dict[str, dict[str, Any]] = {}
         self.task_run_ids: dict[str, uuid.UUID] = {}
@@ -129,18 +133,20 @@ class PrefectRunner(AbstractRunner):
         target = ExecutionTarget.resolve(
             self.config, self.execution, getattr(flow_run, "work_pool_name", None)
         )
-        plan = build_plan(
-            pipeline,
-            catalog,
-            self.config,
-            pipeline_name=self.pipeline_name,
-            refresh=self.refresh,
-            state_dir=self.state_dir,
-            target=target,
-            task_runner=self.task_runner,
-            group_by=self.group_by,  # type: ignore[arg-type]
-        ).check_runnable()
-        self.plan = plan
+        plan = self.plan
+        if plan is None or plan.node_names != {n.name for n in pipeline.nodes}:
+            plan = build_plan(
+                pipeline,
+                catalog,
+                self.config,
+                pipeline_name=self.pipeline_name,
+                refresh=self.refresh,
+                state_dir=self.state_dir,
+                target=target,
+                task_runner=self.task_runner,
+                group_by=self.group_by,  # type: ignore[arg-type]
+            )
+        self.plan = plan = plan.check_runnable()
         if flow_run is not None:  # a retry: what an attempt that died left unfinished
             end_earlier_attempts(flow_run.id, artifacts.attempt())
         log.info("%s", plan.to_text())

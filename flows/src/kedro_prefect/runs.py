@@ -18,7 +18,7 @@ from typing import Any
 
 from kedro.pipeline import Node
 
-from kedro_prefect.cache import KedroNodeCachePolicy
+from kedro_prefect.cache import NodeCache
 from kedro_prefect.config import DatasetArtifact
 from kedro_prefect.plan import PlannedGroup, PlannedNode
 
@@ -28,22 +28,22 @@ class NodeJob:
     """What a node task needs of the plan, as plain data that pickles anywhere."""
 
     limits: tuple[str, ...] = ()  # Prefect global concurrency limits to take a slot of
-    cache_policy: KedroNodeCachePolicy | None = None
+    cache: NodeCache | None = None
     thread_safe: bool = True  # False: never overlaps another such node (task_runners.py)
 
     @classmethod
     def of(cls, planned: PlannedNode) -> NodeJob:
-        return cls(planned.placement.limits, planned.cache_policy, planned.settings.thread_safe)
+        return cls(planned.placement.limits, planned.cache, planned.settings.thread_safe)
 
 
 @dataclass(frozen=True)
 class GroupJob:
     """What a group task needs of the plan (grouping.py): its nodes in the order it
-    runs them, and the group's limits, cache policy and thread safety."""
+    runs them, and the group's limits, cache and thread safety."""
 
     nodes: tuple[str, ...]
     limits: tuple[str, ...] = ()
-    cache_policy: KedroNodeCachePolicy | None = None
+    cache: NodeCache | None = None
     thread_safe: bool = True
 
     @classmethod
@@ -51,7 +51,7 @@ class GroupJob:
         return cls(
             planned.nodes,
             planned.placement.limits,
-            planned.cache_policy,
+            planned.cache,
             planned.settings.thread_safe,
         )
 

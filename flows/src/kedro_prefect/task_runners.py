@@ -30,19 +30,17 @@ this task runner too: under ``sequential`` they are awaited one after another.
 from __future__ import annotations
 
 import concurrent.futures
-import os
 import threading
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 from prefect.futures import PrefectConcurrentFuture, PrefectFuture
 from prefect.task_engine import run_task_sync
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
-from kedro_prefect.config import TASK_RUNNERS, OrchestrationConfig, TaskRunnerKind
+from kedro_prefect.config import TASK_RUNNERS, TaskRunnerChoice
 
 SEQUENTIAL, THREADS, PROCESSES = TASK_RUNNERS
 
@@ -50,56 +48,19 @@ SEQUENTIAL, THREADS, PROCESSES = TASK_RUNNERS
 THREAD_UNSAFE = threading.Lock()
 
 
-class TaskRunnerError(ValueError):
-    """An unknown task runner was asked for; the message lists the known ones."""
-
-
-@dataclass(frozen=True)
-class TaskRunnerChoice:
-    """Which task runner, and how many nodes at once (``None``: the default)."""
-
-    kind: TaskRunnerKind = SEQUENTIAL
-    max_workers: int | None = None
-
-    @classmethod
-    def resolve(cls, config: OrchestrationConfig, override: str | None = None) -> TaskRunnerChoice:
-        kind = override or config.execution.task_runner
-        if kind not in TASK_RUNNERS:
-            raise TaskRunnerError(f"task runner {kind!r} is not one of {', '.join(TASK_RUNNERS)}")
-        return cls(kind, config.execution.max_workers)  # type: ignore[arg-type]
-
-    @property
-    def workers(self) -> int:
-        """How many nodes may run at once."""
-        if self.kind == SEQUENTIAL:
-            return 1
-        if self.max_workers:
-            return self.max_workers
-        cpus = os.cpu_count() or 1
-        # Threads are for nodes that wait (requests, queries): Python's own default for
-        # I/O-bound pools, as Kedro's ThreadRunner; processes are for nodes that compute.
-        return min(32, cpus + 4) if self.kind == THREADS else cpus
-
-    @property
-    def crosses_processes(self) -> bool:
-        return self.kind == PROCESSES
-
-    def describe(self) -> str:
-        return self.kind if self.kind == SEQUENTIAL else f"{self.kind} (max {self.workers})"
-
-    def make(self) -> TaskRunner:
-        if self.kind == THREADS:
-            return ThreadPoolTaskRunner(max_workers=self.workers)
-        if self.kind == PROCESSES:
-            return ProcessPoolTaskRunner(max_workers=self.workers)
-        return InlineTaskRunner()
-
-
 @contextmanager
 def started(choice: TaskRunnerChoice) -> Iterator[TaskRunner]:
     """The chosen task runner, started for the length of the block."""
-    with choice.make() as runner:
+    with _make(choice) as runner:
         yield runner
+
+
+def _make(choice: TaskRunnerChoice) -> TaskRunner:
+    if choice.kind == THREADS:
+        return ThreadPoolTaskRunner(max_workers=choice.workers)
+    if choice.kind == PROCESSES:
+        return ProcessPoolTaskRunner(max_workers=choice.workers)
+    return InlineTaskRunner()
 
 
 class InlineTaskRunner(TaskRunner[PrefectConcurrentFuture[Any]]):

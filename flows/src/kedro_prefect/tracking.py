@@ -47,11 +47,6 @@ from pathlib import Path
 from typing import Any
 
 from kedro.config import MissingConfigException
-from prefect.artifacts import create_link_artifact
-from prefect.context import FlowRunContext
-from prefect.runtime import flow_run
-
-from kedro_prefect.artifacts import artifact_key, attempt_label
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +129,10 @@ class _AdoptionNotes(logging.Filter):
 @contextmanager
 def flow_tracking(context: Any, project: Path, pipeline: str) -> Iterator[str | None]:
     """The MLflow run of this flow run (see the module docstring); None without one."""
+    # Prefect is imported where it is used: a Kedro session (tracking_environment_kept)
+    # and `kedro prefect plan` must not pay for it.
+    from prefect.context import FlowRunContext
+
     target = tracking_target(context, pipeline) if FlowRunContext.get() is not None else None
     if target is None:
         yield None
@@ -152,6 +151,10 @@ def flow_tracking(context: Any, project: Path, pipeline: str) -> Iterator[str | 
         experiment_id = _experiment(client, target, project)
         run_id = _create_run(client, experiment_id, pipeline)
         url = run_url(target, uri, experiment_id, run_id)
+        from prefect.artifacts import create_link_artifact
+
+        from kedro_prefect.artifacts import artifact_key, attempt_label
+
         create_link_artifact(
             key=artifact_key("mlflow-run", pipeline),
             link=url,
@@ -265,6 +268,7 @@ def _create_run(client: Any, experiment_id: str, pipeline: str) -> str:
     """A new run tagged with the flow run, and linked to the run of the flow run's
     previous attempt when this is a retry (module docstring)."""
     from mlflow.entities import RunTag
+    from prefect.runtime import flow_run
 
     tags = {
         FLOW_RUN_TAG: str(flow_run.id),
