@@ -199,6 +199,36 @@ def test_not_run_names_the_failed_nodes_it_waited_on() -> None:
     assert state.message == "not run: upstream nodes 'a', 'x' failed"
 
 
+def test_a_retry_ends_every_unfinished_task_run_of_a_dead_attempt_not_one_page(
+    prefect_api: str,
+) -> None:
+    """A 1,000-node attempt that died leaves more task runs than the server returns at
+    once (200): the retry must end them all, or the UI shows the rest Running forever."""
+    from uuid import UUID
+
+    from kedro_prefect.not_run import NOT_RUN, end_earlier_attempts
+
+    flow = api(prefect_api, "flows/", {"name": "a-dead-attempt"})
+    flow_run = api(prefect_api, "flow_runs/", {"flow_id": flow["id"], "name": "dead",
+                                               "state": {"type": "RUNNING"}})  # fmt: skip
+    left = 230
+    for i in range(left):
+        state = {"type": "RUNNING"} if i % 2 else {"type": "PENDING"}
+        api(prefect_api, "task_runs/", {"flow_run_id": flow_run["id"], "name": f"n{i}",
+                                        "task_key": f"n{i}", "dynamic_key": "0",
+                                        "state": state})  # fmt: skip
+    assert end_earlier_attempts(UUID(flow_run["id"]), attempt=1) == 0  # a first attempt
+    assert end_earlier_attempts(UUID(flow_run["id"]), attempt=2) == left
+    runs = api(prefect_api, "task_runs/filter", {
+        "flow_runs": {"id": {"any_": [flow_run["id"]]}}, "limit": 200, "offset": 0,
+    })  # fmt: skip
+    runs += api(prefect_api, "task_runs/filter", {
+        "flow_runs": {"id": {"any_": [flow_run["id"]]}}, "limit": 200, "offset": 200,
+    })  # fmt: skip
+    assert len(runs) == left
+    assert {r["state"]["name"] for r in runs} == {NOT_RUN}
+
+
 def test_a_timeout_is_its_own_root_cause_not_the_cancellation_that_delivered_it() -> None:
     from kedro_prefect.failures import describe
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable, Mapping
+from typing import Any
 from uuid import UUID
 
 from prefect.client.orchestration import get_client
@@ -101,19 +102,28 @@ def end_not_run(task_runs: Mapping[UUID, State]) -> dict[UUID, State]:
     return done
 
 
+_PAGE = 200  # the most task runs the server returns at once
+
+
 def end_earlier_attempts(flow_run_id: UUID, attempt: int) -> int:
     """End the task runs of this flow run's earlier attempts that are not final
     (their process died before it could end them); returns how many."""
     if attempt <= 1:
         return 0
     with get_client(sync_client=True) as client:
-        stale = client.read_task_runs(
-            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])),
-            task_run_filter=TaskRunFilter(
-                state=TaskRunFilterState(type=TaskRunFilterStateType(any_=_UNFINISHED))
-            ),
-            limit=200,
-        )
+        stale: list[Any] = []
+        while True:  # page by page: a large pipeline leaves more than one page
+            page = client.read_task_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])),
+                task_run_filter=TaskRunFilter(
+                    state=TaskRunFilterState(type=TaskRunFilterStateType(any_=_UNFINISHED))
+                ),
+                limit=_PAGE,
+                offset=len(stale),
+            )
+            stale.extend(page)
+            if len(page) < _PAGE:
+                break
         for task_run in stale:
             state = Cancelled(
                 name=NOT_RUN,
