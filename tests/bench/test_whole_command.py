@@ -53,3 +53,14 @@ def test_a_failing_command_stops_the_bench_naming_it(bench: ModuleType, tmp_path
     with pytest.raises(bench.CommandFailed, match=r"broken: .* exited 3"):
         commands.time("broken", [sys.executable, "-c", "raise SystemExit(3)"], tmp_path)
     assert "broken" not in commands.runs
+
+
+def test_the_marginal_cost_is_what_each_added_node_cost(bench: ModuleType) -> None:
+    # A fixed 2 s, then 20 ms a node up to 100 and 25 ms a node beyond.
+    walls = {10: 2.2, 100: 4.0, 1000: 26.5}
+    growth = {f"{shape}_{n}": {"wall": wall} for shape in ("chain", "fanout")
+              for n, wall in walls.items()}  # fmt: skip
+    assert bench.marginal_costs(growth, [10, 100, 1000]) == {
+        "chain": [20.0, 25.0],
+        "fanout": [20.0, 25.0],
+    }
