@@ -161,13 +161,17 @@ def apply_project_logging(project: Path) -> None:
         LOGGING.configure(yaml.safe_load(found.read_text(encoding="utf-8")))
 
 
+# What kedro_session opens: (project path, package name, session, context, prefect.yml).
+Opened = tuple[Path, str, KedroSession, Any, OrchestrationConfig]
+
+
 @contextmanager
 def kedro_session(
     project_path: str | None,
     env: str | None,
     params: dict[str, Any] | None,
     conf_source: str | None,
-) -> Iterator[tuple[Path, str, KedroSession, Any, OrchestrationConfig]]:
+) -> Iterator[Opened]:
     """A session of the project as ``kedro run`` would open it, from the project
     folder: (project path, package name, session, context, prefect.yml)."""
     project = find_project(project_path)
@@ -184,8 +188,6 @@ def kedro_session(
         yield project, metadata.package_name, session, context, load_orchestration_config(context)
 
 
-# What kedro_session opens: (project path, package name, session, context, prefect.yml).
-Opened = tuple[Path, str, KedroSession, Any, OrchestrationConfig]
 SESSION_ARGUMENTS = ("project_path", "env", "params", "conf_source")
 
 
