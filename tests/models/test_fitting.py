@@ -83,3 +83,21 @@ def test_this_machine_reports_no_cuda_without_a_gpu() -> None:
 def test_bad_model_parameters_are_named(split, spec, message) -> None:
     with pytest.raises(ValueError, match=message):
         fit_race_model(split[0], spec, TRAINING)
+
+
+def test_the_split_keeps_starters_without_a_position_and_drops_race_cards() -> None:
+    """A pulled-up runner started and was bet on: dropping it would hand its share
+    of every race's probability to the others (the market's too)."""
+    date = pd.to_datetime(["2024-01-06"] * 3 + ["2024-01-07"] * 3 + ["2024-01-13"] * 2)
+    features = pd.DataFrame(
+        {
+            "race_id": ["r1"] * 3 + ["r2"] * 3 + ["card"] * 2,
+            "date": date,
+            "finish_position": [1, 2, None, 2, 1, 3, None, None],
+            "won": [True, False, False, False, True, False, False, False],
+        }
+    )
+    train, test = split_by_date(features, test_fraction=0.5)
+    assert train["race_id"].tolist() == ["r1"] * 3
+    assert test["race_id"].tolist() == ["r2"] * 3
+    assert train["finish_position"].isna().sum() == 1  # the pulled-up runner of r1

@@ -49,8 +49,13 @@ def split_by_date(
 
     Never a random split: the same horse's later races would teach the model
     the outcome of the earlier ones it is tested on.
+
+    A race has been run when any runner has a position; all its starters stay,
+    those without one (pulled up, disqualified) too: money was on them, and
+    dropping them would give every other runner's probability their share.
     """
-    past = features[features["finish_position"].notna() | features["won"]]
+    run = features["finish_position"].notna() | features["won"]
+    past = features[run.groupby(features["race_id"]).transform("any")]
     days = np.sort(past["date"].unique())
     if len(days) < 2:
         raise ValueError(f"need races on at least 2 days to split train/test, got {len(days)}")
