@@ -112,6 +112,9 @@ ENTRY_COLUMNS = (
     ("p_public", np.float32),
     ("cross_rank", np.int8),
     ("perf", np.float32),
+    # The strength without the race-day noise: what a model knowing every latent trait
+    # (horse, jockey, trainer, weight, conditions) could know before the off.
+    ("strength_known", np.float32),
 )
 
 
@@ -306,7 +309,8 @@ class Simulator(FieldDrawing):
         if card is None:
             return
         w = self._weights_carried(card)
-        strength = self._strengths(card, w)
+        known = self._known_strengths(card, w)
+        strength = known + self.rng.normal(0.0, 0.3, card.m)
         status = self._pre_race_statuses(card, upcoming)
         starter = status == FINISHED
         p_true, p_pub, perf, cross = self._market_and_running_order(card, strength, starter)
@@ -346,6 +350,7 @@ class Simulator(FieldDrawing):
                 "p_public": p_pub,
                 "cross_rank": np.where(starter, cross, -1),
                 "perf": np.where(np.isfinite(perf), perf, 0.0),
+                "strength_known": known,
             },
         )
 
@@ -366,8 +371,9 @@ class Simulator(FieldDrawing):
         plain = (races["special"][seg] < 0) & (races["level"][seg] < cond.OPEN) & ~hcap & ~card.jump
         return w - np.where(plain, allow, 0)
 
-    def _strengths(self, card: _DayCard, w: np.ndarray) -> np.ndarray:
-        """The log-scale score whose softmax is the true win probability."""
+    def _known_strengths(self, card: _DayCard, w: np.ndarray) -> np.ndarray:
+        """The log-scale score, less the race-day noise (sd 0.3) that makes it the one
+        whose softmax is the true win probability."""
         h, p, horse, jump = self.h, self.p, card.horse, card.jump
         dist = card.races["distance"][card.seg].astype(np.float32)
         fit_d = -5.0 * (np.log(dist) - h.log_pref_dist[horse]) ** 2
@@ -384,7 +390,6 @@ class Simulator(FieldDrawing):
             + p.jockey_skill[card.jockey]
             + p.trainer_skill[h.trainer[horse]]
             - 0.06 * (w - 55.0)
-            + self.rng.normal(0.0, 0.3, card.m)
         ).astype(np.float64)
 
     def _pre_race_statuses(self, card: _DayCard, upcoming: bool) -> np.ndarray:
