@@ -123,6 +123,11 @@ def ceiling(config: WorldConfig, test_fraction: float = 0.25) -> dict[str, Any]:
         "test_races": int(np.unique(runners.race[runners.test]).size),
         "log_loss": log_loss,
         "win_roi_no_cap": roi,
+        # Flat copies for bench/summary.py's table.
+        "floor_log_loss": log_loss["known+market"],
+        "floor_log_loss_sd_0_2": log_loss["known+market, error sd 0.2"],
+        "market_log_loss": log_loss["market"],
+        "oracle_log_loss": log_loss["oracle"],
     }
 
 

@@ -95,6 +95,16 @@ SCRIPTS = (
         ("--quick",),
     ),
     Script(
+        "quality_ceiling",
+        (
+            Figure("floor_log_loss", "log loss floor: known strengths + market"),
+            Figure("floor_log_loss_sd_0_2", "log loss, strengths known to sd 0.2 + market"),
+            Figure("market_log_loss", "log loss: market"),
+            Figure("oracle_log_loss", "log loss: oracle (knows the race-day noise)"),
+        ),
+        ("--days", "40", "--races-per-day", "12"),
+    ),
+    Script(
         "ray_vs_local",
         (
             Figure("local_s", "full pipeline, local threads (s)"),

@@ -102,3 +102,28 @@ def test_race_class_reads_the_class_ladder_from_names() -> None:
                        "有馬記念(G1)", "鹿島特別", None])  # fmt: skip
     assert race_class(names).tolist()[:6] == [0.0, 1.0, 2.0, 4.0, 6.0, 5.0]
     assert np.isnan(race_class(names).iloc[6])
+
+
+def test_the_market_rating_learns_from_earlier_odds_only() -> None:
+    from forecast_keiba.features.pre_race import _add_market_rating
+
+    days = pd.to_datetime(["2024-01-06"] * 3 + ["2024-01-07"] * 3 + ["2024-01-13"] * 3)
+    frame = pd.DataFrame(
+        {
+            "race_id": ["r1"] * 3 + ["r2"] * 3 + ["card"] * 3,
+            "date": days,
+            "horse_id": ["fav", "mid", "long"] * 3,
+            "win_odds": [2.0, 5.0, 20.0, 2.2, 6.0, 18.0, None, None, None],
+        }
+    )
+    rated = _add_market_rating(frame)
+    first, second, card = (rated[rated["race_id"] == r] for r in ("r1", "r2", "card"))
+    # Nothing known before the first race: the prior, the same for everyone.
+    assert (first["h_market_rating"] == 0).all() and (first["h_market_rating_sd"] == 1).all()
+    for later in (second, card):
+        ratings = later["h_market_rating"].to_numpy()
+        assert ratings[0] > ratings[1] > ratings[2]  # the market's order
+        assert (later["h_market_rating_sd"] < 1).all()
+    # A second race's odds move the ratings further; a card's (no odds) do not exist yet.
+    assert card["h_market_rating_sd"].max() < second["h_market_rating_sd"].min()
+    assert card["h_market_rating"].iloc[0] > second["h_market_rating"].iloc[0]
