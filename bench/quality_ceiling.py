@@ -20,7 +20,8 @@ same test races as the report:
   fitted on training days: the best a model that knew every horse exactly could do;
 - ``known+market, error sd s``: the same with the known strength blurred by N(0, s):
   how precisely a model must know the runners to reach a given log loss;
-- win ROI of every EV > 0 bet, no odds cap, for the favourite and those predictors.
+- win ROI, no odds cap: the favourite of every race, and every EV > 0 bet of those
+  predictors (the market's own never has EV > 0).
 
 and one JSON line. A model's report figure sits between ``known+market`` and
 ``market``; a target below ``known+market`` is out of reach for any model.
@@ -82,17 +83,19 @@ class Runners:
         weights = minimize(loss, np.full(len(scores), 0.5), method="Nelder-Mead").x
         return self.softmax(np.dot(weights, scores))
 
-    def win_roi(self, p: np.ndarray) -> dict[str, float | int]:
-        """Every EV > 0 win bet on a test race, no odds cap: bets and ROI."""
-        bet = self.test & (p * self.odds > 1.0)
+    def win_roi(self, bet: np.ndarray) -> dict[str, float | int | None]:
+        """Flat win bets on the test races' runners picked by ``bet``: how many, and
+        the ROI (None without a bet)."""
+        bet = bet & self.test
+        bets = int(bet.sum())
         returned = float((self.won[bet] * self.odds[bet]).sum())
-        return {"bets": int(bet.sum()), "roi": round(returned / max(int(bet.sum()), 1) - 1, 4)}
+        return {"bets": bets, "roi": round(returned / bets - 1, 4) if bets else None}
 
-    def favourite(self) -> np.ndarray:
-        """1 on each race's shortest-priced runner (ties: all of them), else 0."""
+    def favourites(self) -> np.ndarray:
+        """Each race's shortest-priced runner (ties: all of them)."""
         top = np.full(self.size.size, -np.inf)
         np.maximum.at(top, self.race, self.p_market)
-        return (self.p_market == top[self.race]).astype(float)
+        return self.p_market == top[self.race]
 
 
 def ceiling(config: WorldConfig, test_fraction: float = 0.25) -> dict[str, Any]:
@@ -110,12 +113,10 @@ def ceiling(config: WorldConfig, test_fraction: float = 0.25) -> dict[str, Any]:
         blurred = runners.known + rng.normal(0.0, sd, runners.known.size)
         predictors[f"known+market, error sd {sd:g}"] = runners.fitted_blend([blurred, log_market])
     log_loss = {name: round(runners.log_loss(p, runners.test), 4) for name, p in predictors.items()}
-    fav = runners.favourite()
-    test_favourites = runners.test & (fav > 0)
-    fav_return = (runners.won[test_favourites] * runners.odds[test_favourites]).sum()
-    roi = {"favourite": round(float(fav_return / test_favourites.sum() - 1), 4)}
-    for name in ("oracle", "known+market", "known+market, error sd 0.2", "market"):
-        roi[name] = runners.win_roi(predictors[name])
+    # The market itself never sees EV > 0: its probabilities include the takeout.
+    roi = {"favourite": runners.win_roi(runners.favourites())}
+    for name in ("oracle", "known+market", "known+market, error sd 0.2"):
+        roi[name] = runners.win_roi(predictors[name] * runners.odds > 1.0)
     return {
         "check": "quality_ceiling",
         "seed": config.seed,
@@ -139,11 +140,10 @@ def format_ceiling(result: dict[str, Any]) -> str:
         f"  {'predictor':<34}{'log loss':>9}",
     ]
     lines += [f"  {name:<34}{value:>9.4f}" for name, value in result["log_loss"].items()]
-    lines += ["", "  win bets, EV > 0, no odds cap:"]
+    lines += ["", "  win bets, no odds cap (the favourite: every race; the others: EV > 0):"]
     for name, row in result["win_roi_no_cap"].items():
-        figure = row if isinstance(row, float) else row["roi"]
-        bets = "" if isinstance(row, float) else f"  ({row['bets']} bets)"
-        lines.append(f"  {name:<34}{100 * figure:>+8.1f}%{bets}")
+        roi = "no bets" if row["roi"] is None else f"{100 * row['roi']:+.1f}%"
+        lines.append(f"  {name:<34}{roi:>9}  ({row['bets']} bets)")
     return "\n".join(lines)
 
 

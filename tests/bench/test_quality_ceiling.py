@@ -44,4 +44,13 @@ def test_the_report_prints_every_figure_and_one_json_line(result, capsys) -> Non
     text = ceiling_bench.format_ceiling(result)
     for name, value in result["log_loss"].items():
         assert f"{name:<34}{value:>9.4f}" in text
-    assert "favourite" in text and "(" in text
+    for name, row in result["win_roi_no_cap"].items():
+        assert f"{name:<34}{100 * row['roi']:>+8.1f}%  ({row['bets']} bets)" in text
+    assert result["win_roi_no_cap"]["favourite"]["bets"] >= result["test_races"]
+
+
+def test_no_bet_has_no_roi() -> None:
+    runners = ceiling_bench.Runners(World(CONFIG), 0.25)
+    assert runners.win_roi(np.zeros(runners.won.size, bool)) == {"bets": 0, "roi": None}
+    market_value_bets = runners.p_market * runners.odds > 1.0  # the takeout: never
+    assert runners.win_roi(market_value_bets) == {"bets": 0, "roi": None}

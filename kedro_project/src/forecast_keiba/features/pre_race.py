@@ -267,7 +267,7 @@ def _add_market_rating(frame: pd.DataFrame) -> pd.DataFrame:
     race informs a runner on its own day; race cards (no odds yet) update nothing."""
     horse, horses = pd.factorize(frame["horse_id"])
     race, _ = pd.factorize(frame["race_id"])
-    odds = frame["win_odds"].astype(float).to_numpy() if "win_odds" in frame else None
+    odds = frame["win_odds"].astype(float).to_numpy()
     known = horse >= 0
     mean = np.zeros(len(horses))
     var = np.full(len(horses), _RATING_PRIOR_VAR)
@@ -278,8 +278,6 @@ def _add_market_rating(frame: pd.DataFrame) -> pd.DataFrame:
     for rows in np.split(by_date, day_starts[1:]):
         h = horse[rows]
         rating[rows], rating_var[rows] = mean[h], var[h]
-        if odds is None:
-            continue
         rows, h = rows[odds[rows] > 0], h[odds[rows] > 0]
         if not rows.size:
             continue
